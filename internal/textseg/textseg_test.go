@@ -1,0 +1,40 @@
+package textseg
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestSplit(t *testing.T) {
+	cases := []struct {
+		name string
+		text string
+		mode Mode
+		want []string
+	}{
+		{"empty", "", Words, []string{}},
+		{"spaces only", " \t\n ", Words, []string{}},
+		{"english", " the cat,  sat\n", Words, []string{"the", "cat,", "sat"}},
+		{"chinese", "这是一个杯子，这是", Words, []string{"这", "是", "一", "个", "杯", "子", "，", "这", "是"}},
+		{"mixed", "GPU很快ok", Words, []string{"GPU", "很", "快", "ok"}},
+		{"kana and hangul", "すし 한국어", Words, []string{"す", "し", "한", "국", "어"}},
+		{"chars", "ab c", Chars, []string{"a", "b", "c"}},
+		{"german umlaut stays a word", "Steckdose über", Words, []string{"Steckdose", "über"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.want, Strings(c.text, c.mode))
+		})
+	}
+}
+
+func TestOffsets(t *testing.T) {
+	text := "ab 杯子 cd"
+	for _, tok := range Split(nil, text, Words) {
+		assert.Equal(t, tok.Text, text[tok.Start:tok.End])
+	}
+	toks := Split(nil, text, Words)
+	assert.Equal(t, 3, toks[1].Start)
+	assert.Equal(t, 6, toks[2].Start)
+}

@@ -1,0 +1,18 @@
+package kernels
+
+// The dispatch points: the generic versions until faster ones are selected
+// by build tag and CPU feature.
+
+func dot(a, b []float32) float32 { return dotGeneric(a, b) }
+
+func matVecF32(out, w, x []float32, cols, r0, r1 int) { matVecF32Generic(out, w, x, cols, r0, r1) }
+
+func matVecF16(out []float32, w []byte, x []float32, cols, r0, r1 int) {
+	matVecF16Generic(out, w, x, cols, r0, r1)
+}
+
+func matVecQ8(out []float32, w []byte, x []float32, cols, r0, r1 int) {
+	matVecQ8Generic(out, w, x, cols, r0, r1)
+}
+
+func matMul(out []float32, m *Mat, x []float32, n, r0, r1 int) { matMulGeneric(out, m, x, n, r0, r1) }

@@ -1,0 +1,28 @@
+package tokenizer
+
+// Vocab is a SentencePiece-style vocabulary as stored in a model file: the
+// pieces with their merge scores and types, and the special token ids. The
+// loaders of llama2.c tokenizer files and of GGUF metadata fill it in; New
+// builds a Tokenizer from it.
+type Vocab struct {
+	Pieces []string  // (vocab) token text; "▁" (U+2581) marks a space in GGUF vocabularies, " " in llama2.c ones
+	Scores []float32 // (vocab) merge priority: higher merges first
+	Types  []int32   // (vocab) GGUF token types (1 normal, 2 unknown, 3 control, 4 user defined, 5 unused, 6 byte); nil when unknown
+	BOS    int       // beginning of sequence, usually 1
+	EOS    int       // end of sequence, usually 2
+	UNK    int       // unknown, usually 0
+	AddBOS bool      // whether encoding a prompt starts with BOS
+	// AddSpacePrefix is SentencePiece's dummy prefix: a space is put before
+	// the text, so "Hello" encodes like " Hello".
+	AddSpacePrefix bool
+}
+
+// Token types of GGUF's tokenizer.ggml.token_type.
+const (
+	TypeNormal      = 1
+	TypeUnknown     = 2
+	TypeControl     = 3
+	TypeUserDefined = 4
+	TypeUnused      = 5
+	TypeByte        = 6
+)

@@ -15,7 +15,17 @@ type Vocab struct {
 	// AddSpacePrefix is SentencePiece's dummy prefix: a space is put before
 	// the text, so "Hello" encodes like " Hello".
 	AddSpacePrefix bool
+	// Space is the piece text that stands for a space: "▁" in GGUF (and
+	// SentencePiece) vocabularies, " " in llama2.c tokenizer files. Empty
+	// means New detects it: "▁" if any piece contains it, else " ".
+	Space string
 }
+
+// Space markers of the two vocabulary conventions.
+const (
+	SpaceGGUF    = "\u2581" // "▁", SentencePiece's escaped space
+	SpaceLlama2C = " "
+)
 
 // Token types of GGUF's tokenizer.ggml.token_type.
 const (

@@ -1,0 +1,160 @@
+package tokenizer
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// Tokenizer encodes text to token ids and decodes them back with one
+// vocabulary. Build it with New; it is safe for concurrent use.
+type Tokenizer struct {
+	v     *Vocab
+	space string // the vocabulary's space marker, SpaceGGUF or SpaceLlama2C
+
+	// match maps the pieces that text may be split into (normal and
+	// user-defined ones, in the vocabulary's own spelling) to their ids.
+	// Control, unknown, unused and byte pieces are left out, as in
+	// SentencePiece: the text "<0x41>" is six characters, not byte 0x41.
+	match map[string]int32
+	ids   map[string]int // every piece, for ID
+
+	byteID [256]int32 // id of the byte token of each byte, -1 when missing
+
+	text    []string // (vocab) what each token decodes to
+	lead    []bool   // (vocab) the token's text starts with the dummy-prefix space
+	control []bool   // (vocab) control-like: decodes to nothing
+
+	states sync.Pool // *encodeState scratch buffers
+}
+
+// New checks v and builds the lookup tables of a Tokenizer. The Tokenizer
+// keeps v; do not change it afterwards.
+func New(v *Vocab) (*Tokenizer, error) {
+	if v == nil {
+		return nil, errors.New("tokenizer: no vocabulary")
+	}
+	n := len(v.Pieces)
+	switch {
+	case n == 0:
+		return nil, errors.New("tokenizer: empty vocabulary")
+	case n > 1<<30:
+		return nil, fmt.Errorf("tokenizer: %d tokens is too many", n)
+	case len(v.Scores) != n:
+		return nil, fmt.Errorf("tokenizer: %d pieces but %d scores", n, len(v.Scores))
+	case v.Types != nil && len(v.Types) != n:
+		return nil, fmt.Errorf("tokenizer: %d pieces but %d token types", n, len(v.Types))
+	}
+	for name, id := range map[string]int{"bos": v.BOS, "eos": v.EOS, "unk": v.UNK} {
+		if id < 0 || id >= n {
+			return nil, fmt.Errorf("tokenizer: %s id %d is outside the vocabulary of %d", name, id, n)
+		}
+	}
+	t := &Tokenizer{
+		v:       v,
+		space:   v.Space,
+		match:   make(map[string]int32, n),
+		ids:     make(map[string]int, n),
+		text:    make([]string, n),
+		lead:    make([]bool, n),
+		control: make([]bool, n),
+	}
+	if t.space == "" {
+		t.space = SpaceLlama2C
+		for _, p := range v.Pieces {
+			if strings.Contains(p, SpaceGGUF) {
+				t.space = SpaceGGUF
+				break
+			}
+		}
+	}
+	for i := range t.byteID {
+		t.byteID[i] = -1
+	}
+	for id, p := range v.Pieces {
+		typ := t.tokenType(id)
+		if _, dup := t.ids[p]; !dup {
+			t.ids[p] = id
+		}
+		switch typ {
+		case TypeNormal, TypeUserDefined:
+			if _, dup := t.match[p]; !dup && p != "" {
+				t.match[p] = int32(id)
+			}
+			s := p
+			if typ == TypeNormal && t.space != " " {
+				s = strings.ReplaceAll(p, t.space, " ")
+			}
+			t.text[id] = s
+			t.lead[id] = strings.HasPrefix(s, " ")
+		case TypeByte:
+			b, ok := parseByteToken(p)
+			if !ok {
+				return nil, fmt.Errorf("tokenizer: token %d has the byte type but its piece is %q", id, p)
+			}
+			if t.byteID[b] < 0 {
+				t.byteID[b] = int32(id)
+			}
+			t.text[id] = string([]byte{b})
+		default: // control, unknown, unused
+			t.control[id] = true
+		}
+	}
+	t.states.New = func() any { return new(encodeState) }
+	return t, nil
+}
+
+// tokenType is the type of a token: the vocabulary's when it has types,
+// else control for BOS and EOS, unknown for UNK, byte for "<0xNN>" pieces
+// and normal for the rest.
+func (t *Tokenizer) tokenType(id int) int32 {
+	if t.v.Types != nil {
+		return t.v.Types[id]
+	}
+	switch _, isByte := parseByteToken(t.v.Pieces[id]); {
+	case id == t.v.UNK:
+		return TypeUnknown
+	case id == t.v.BOS || id == t.v.EOS:
+		return TypeControl
+	case isByte:
+		return TypeByte
+	}
+	return TypeNormal
+}
+
+// Vocab is the vocabulary the Tokenizer was built from.
+func (t *Tokenizer) Vocab() *Vocab { return t.v }
+
+// VocabSize is the number of tokens.
+func (t *Tokenizer) VocabSize() int { return len(t.v.Pieces) }
+
+// BOS is the beginning-of-sequence id.
+func (t *Tokenizer) BOS() int { return t.v.BOS }
+
+// EOS is the end-of-sequence id.
+func (t *Tokenizer) EOS() int { return t.v.EOS }
+
+// AddBOS reports whether the vocabulary wants prompts to start with BOS.
+func (t *Tokenizer) AddBOS() bool { return t.v.AddBOS }
+
+// Piece is the piece of id as the vocabulary stores it ("▁the" in GGUF
+// vocabularies, " the" in llama2.c ones), or "" when id is out of range.
+func (t *Tokenizer) Piece(id int) string {
+	if id < 0 || id >= len(t.v.Pieces) {
+		return ""
+	}
+	return t.v.Pieces[id]
+}
+
+// IsControl reports whether id is a control-like token (BOS, EOS, unknown,
+// unused) that stands for no text. Out-of-range ids are not control tokens.
+func (t *Tokenizer) IsControl(id int) bool {
+	return id >= 0 && id < len(t.control) && t.control[id]
+}
+
+// ID is the id of a piece, spelled as the vocabulary stores it (see Piece).
+func (t *Tokenizer) ID(piece string) (int, bool) {
+	id, ok := t.ids[piece]
+	return id, ok
+}

@@ -1,0 +1,93 @@
+package tokenizer
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/degen-llm/degen/internal/shared"
+)
+
+// modelPath is a file of the shared models folder.
+func modelPath(t testing.TB, elem ...string) string {
+	t.Helper()
+	d, err := shared.Models()
+	require.NoError(t, err)
+	return filepath.Join(append([]string{d}, elem...)...)
+}
+
+// loadLlama2C builds a Tokenizer from a llama2.c tokenizer file of the
+// shared models folder.
+func loadLlama2C(t testing.TB, name string, vocabSize int) *Tokenizer {
+	t.Helper()
+	v, err := LoadLlama2C(modelPath(t, name), vocabSize)
+	require.NoError(t, err)
+	tok, err := New(v)
+	require.NoError(t, err)
+	return tok
+}
+
+type vector struct {
+	text string
+	ids  []int
+}
+
+// readVectors reads llama.cpp's tokenizer test vectors the way its
+// test-tokenizer-0 does: the .inp file is split on the separator, each case
+// running up to the next separator (the file ends with one, so no case
+// includes the file's last newline and there is no empty case after it),
+// and each line of the .out file, trimmed, is the ids of one case.
+func readVectors(t testing.TB) []vector {
+	t.Helper()
+	inp, err := os.ReadFile(modelPath(t, "tokenizer-tests", "ggml-vocab-llama-spm.gguf.inp"))
+	require.NoError(t, err)
+	out, err := os.ReadFile(modelPath(t, "tokenizer-tests", "ggml-vocab-llama-spm.gguf.out"))
+	require.NoError(t, err)
+
+	const sep = "\n__ggml_vocab_test__\n"
+	var texts []string
+	for rest := string(inp); rest != ""; {
+		text, after, found := strings.Cut(rest, sep)
+		texts = append(texts, text)
+		if !found {
+			break
+		}
+		rest = after
+	}
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	require.Len(t, lines, len(texts), "input and output cases differ in number")
+
+	vs := make([]vector, len(texts))
+	for i, line := range lines {
+		vs[i].text = texts[i]
+		vs[i].ids = []int{} // empty, not nil, so that assert.Equal matches Encode("")
+		for _, f := range strings.Fields(line) {
+			id, err := strconv.Atoi(f)
+			require.NoError(t, err)
+			vs[i].ids = append(vs[i].ids, id)
+		}
+	}
+	return vs
+}
+
+func TestLlamaCppVectorsLlama2C(t *testing.T) {
+	tok := loadLlama2C(t, "tokenizer.bin", 32000)
+	vs := readVectors(t)
+	require.Len(t, vs, 46)
+	checkVectors(t, tok, vs)
+}
+
+func checkVectors(t *testing.T, tok *Tokenizer, vs []vector) {
+	for i, v := range vs {
+		t.Run(strconv.Itoa(i), func(t *testing.T) {
+			got := tok.EncodeInto([]int{}, v.text, false)
+			assert.Equal(t, v.ids, got, "encode %q", v.text)
+			assert.Equal(t, v.text, tok.DecodeAll(got), "decode of %q", v.text)
+		})
+	}
+}

@@ -1,0 +1,489 @@
+package jsonl
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Record is one JSON object kept as an ordered list of (raw key, raw value)
+// pairs. Keys keep their input order and spelling, and values are the exact
+// bytes read, so unknown fields, number formats and escapes pass through a
+// pipeline untouched; only the whitespace between top-level tokens is
+// dropped on output. Nested values are never decoded unless asked for.
+//
+// Slices returned by Get and Lookup alias the record's memory and must not
+// be modified. A Record is not safe for concurrent mutation. The zero value
+// is an empty record ready to use.
+type Record struct {
+	buf    []byte // line the record was parsed from; never written to
+	fields []field
+}
+
+// field is one top-level member. name is set only when the raw key holds
+// escapes; otherwise the key is the raw key without its quotes, compared
+// without allocating.
+type field struct {
+	rawKey  []byte // with quotes, as read or as encoded by Set
+	val     json.RawMessage
+	escaped bool
+	name    string
+}
+
+func (f *field) key() string {
+	if f.escaped {
+		return f.name
+	}
+	return string(f.rawKey[1 : len(f.rawKey)-1])
+}
+
+func (f *field) is(key string) bool {
+	if f.escaped {
+		return f.name == key
+	}
+	return string(f.rawKey[1:len(f.rawKey)-1]) == key
+}
+
+// sameKey compares two members' decoded keys.
+func sameKey(a, b *field) bool {
+	if !a.escaped && !b.escaped {
+		return bytes.Equal(a.rawKey, b.rawKey)
+	}
+	return a.key() == b.key()
+}
+
+// NewRecord returns an empty record, for building output from scratch.
+func NewRecord() *Record { return &Record{} }
+
+// Parse parses one line holding a JSON object, surrounded by optional
+// whitespace. Anything else (another JSON type, trailing data, invalid JSON)
+// is an error, a *SyntaxError for malformed input. The line is copied, so
+// the caller may reuse it.
+//
+// A key repeated in the object keeps the position of its first occurrence
+// and the value of its last, which is what encoding/json yields when
+// decoding into a map; the output then holds the key once.
+func Parse(line []byte) (*Record, error) {
+	return parseOwned(bytes.Clone(line))
+}
+
+// dupMapAt is the member count from which duplicate detection switches from
+// a linear scan to a map, so objects with thousands of keys stay linear.
+const dupMapAt = 32
+
+// parseOwned parses buf, which the record then owns.
+func parseOwned(buf []byte) (*Record, error) {
+	i := skipSpace(buf, 0)
+	if i >= len(buf) {
+		return nil, syntaxErr(i, "empty line, want a JSON object")
+	}
+	if buf[i] != '{' {
+		return nil, syntaxErr(i, "line is not a JSON object (starts with %s)", describe(buf, i))
+	}
+	r := &Record{buf: buf, fields: make([]field, 0, 8)}
+	var index map[string]int
+	i = skipSpace(buf, i+1)
+	if i < len(buf) && buf[i] == '}' {
+		i++
+	} else {
+		for {
+			if i >= len(buf) || buf[i] != '"' {
+				return nil, syntaxErr(i, "unexpected %s, want an object key", describe(buf, i))
+			}
+			kend, esc, err := scanString(buf, i)
+			if err != nil {
+				return nil, err
+			}
+			f := field{rawKey: buf[i:kend:kend], escaped: esc}
+			if esc {
+				f.name = decodeString(f.rawKey)
+			}
+			i = skipSpace(buf, kend)
+			if i >= len(buf) || buf[i] != ':' {
+				return nil, syntaxErr(i, "unexpected %s after object key, want ':'", describe(buf, i))
+			}
+			i = skipSpace(buf, i+1)
+			vend, err := scanValue(buf, i, 1)
+			if err != nil {
+				return nil, err
+			}
+			f.val = buf[i:vend:vend]
+			r.addParsed(f, &index)
+			i = skipSpace(buf, vend)
+			if i < len(buf) && buf[i] == ',' {
+				i = skipSpace(buf, i+1)
+				continue
+			}
+			if i < len(buf) && buf[i] == '}' {
+				i++
+				break
+			}
+			return nil, syntaxErr(i, "unexpected %s in object, want ',' or '}'", describe(buf, i))
+		}
+	}
+	if j := skipSpace(buf, i); j != len(buf) {
+		return nil, syntaxErr(j, "unexpected %s after the object", describe(buf, j))
+	}
+	return r, nil
+}
+
+// addParsed appends f, or overwrites the value of an earlier member with the
+// same key (see Parse).
+func (r *Record) addParsed(f field, index *map[string]int) {
+	if *index != nil {
+		k := f.key()
+		if j, ok := (*index)[k]; ok {
+			r.fields[j].val = f.val
+			return
+		}
+		(*index)[k] = len(r.fields)
+		r.fields = append(r.fields, f)
+		return
+	}
+	for j := range r.fields {
+		if sameKey(&r.fields[j], &f) {
+			r.fields[j].val = f.val
+			return
+		}
+	}
+	r.fields = append(r.fields, f)
+	if len(r.fields) == dupMapAt {
+		*index = make(map[string]int, 2*dupMapAt)
+		for j := range r.fields {
+			(*index)[r.fields[j].key()] = j
+		}
+	}
+}
+
+// decodeString decodes a valid JSON string literal (with quotes). Invalid
+// UTF-8 becomes U+FFFD, as in encoding/json.
+func decodeString(raw []byte) string {
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return string(raw[1 : len(raw)-1])
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		// Unreachable for scanned input; keep the raw text rather than lose it.
+		return string(raw[1 : len(raw)-1])
+	}
+	return s
+}
+
+// UnmarshalJSON parses data like Parse, so a Record can sit inside other
+// structures decoded with encoding/json.
+func (r *Record) UnmarshalJSON(data []byte) error {
+	p, err := Parse(data)
+	if err != nil {
+		return err
+	}
+	*r = *p
+	return nil
+}
+
+// Len returns the number of top-level keys.
+func (r *Record) Len() int { return len(r.fields) }
+
+// Keys returns the top-level keys, decoded, in order.
+func (r *Record) Keys() []string {
+	keys := make([]string, len(r.fields))
+	for i := range r.fields {
+		keys[i] = r.fields[i].key()
+	}
+	return keys
+}
+
+func (r *Record) find(key string) int {
+	for i := range r.fields {
+		if r.fields[i].is(key) {
+			return i
+		}
+	}
+	return -1
+}
+
+// Has reports whether key is present.
+func (r *Record) Has(key string) bool { return r.find(key) >= 0 }
+
+// Get returns the raw value of a top-level key.
+func (r *Record) Get(key string) (json.RawMessage, bool) {
+	if i := r.find(key); i >= 0 {
+		return r.fields[i].val, true
+	}
+	return nil, false
+}
+
+// GetString returns the string value of a top-level key. ok is false when
+// the key is absent; err is set when it is present but not a string (null
+// included).
+func (r *Record) GetString(key string) (s string, ok bool, err error) {
+	raw, ok := r.Get(key)
+	if !ok {
+		return "", false, nil
+	}
+	s, err = rawString(key, raw)
+	return s, true, err
+}
+
+// LookupString is GetString for a dotted path (see Lookup).
+func (r *Record) LookupString(path string) (s string, ok bool, err error) {
+	raw, ok := r.Lookup(path)
+	if !ok {
+		return "", false, nil
+	}
+	s, err = rawString(path, raw)
+	return s, true, err
+}
+
+func rawString(name string, raw []byte) (string, error) {
+	if len(raw) == 0 || raw[0] != '"' {
+		return "", fmt.Errorf("field %q: want a string, got %s", name, kind(raw))
+	}
+	return decodeString(raw), nil
+}
+
+// kind names the JSON type of a valid raw value for error messages.
+func kind(raw []byte) string {
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	default:
+		return "a number"
+	}
+}
+
+// Set sets key to raw, replacing the value in place if key exists or
+// appending it at the end. Surrounding whitespace is trimmed. raw is kept,
+// not copied, so the caller must not modify it afterwards.
+//
+// raw must be exactly one valid JSON value; anything else is a programming
+// error and panics, because writing it would corrupt the output stream.
+// Values from Get, Lookup and json.Marshal always qualify; use SetValue for
+// Go values.
+func (r *Record) Set(key string, raw json.RawMessage) {
+	v, err := trimValue(raw)
+	if err != nil {
+		panic(fmt.Sprintf("jsonl: Set(%q): %v", key, err))
+	}
+	if i := r.find(key); i >= 0 {
+		r.fields[i].val = v
+		return
+	}
+	r.fields = append(r.fields, newField(key, v))
+}
+
+func newField(key string, v []byte) field {
+	f := field{val: v}
+	plain := true
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c < 0x20 || c == '"' || c == '\\' {
+			plain = false
+			break
+		}
+	}
+	if plain && utf8.ValidString(key) {
+		f.rawKey = append(append(append(make([]byte, 0, len(key)+2), '"'), key...), '"')
+		return f
+	}
+	b, err := marshal(key)
+	if err != nil {
+		panic("jsonl: cannot encode key: " + err.Error()) // strings always encode
+	}
+	f.rawKey, f.escaped, f.name = b, true, key
+	return f
+}
+
+// marshal encodes v like json.Marshal but leaves <, > and & literal, since
+// model text is full of them and \u003c helps nobody reading the output.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
+}
+
+// SetValue marshals v (HTML escaping off) and sets it as key's value.
+func (r *Record) SetValue(key string, v any) error {
+	b, err := marshal(v)
+	if err != nil {
+		return fmt.Errorf("set %q: %w", key, err)
+	}
+	r.Set(key, b)
+	return nil
+}
+
+// Delete removes key, keeping the order of the others. It reports whether
+// the key was present.
+func (r *Record) Delete(key string) bool {
+	i := r.find(key)
+	if i < 0 {
+		return false
+	}
+	r.fields = append(r.fields[:i], r.fields[i+1:]...)
+	return true
+}
+
+// Lookup returns the value at a dotted path such as "score.seq_rep_4":
+// the first segment is a top-level key, later ones are keys of nested
+// objects or decimal indexes into arrays ("choices.0.text"). Only the
+// containers on the path are scanned. Keys holding a '.' can only be read
+// with Get. Within nested objects a repeated key resolves to its last
+// value, as in encoding/json.
+func (r *Record) Lookup(path string) (json.RawMessage, bool) {
+	seg, rest, more := strings.Cut(path, ".")
+	v, ok := r.Get(seg)
+	for ok && more {
+		seg, rest, more = strings.Cut(rest, ".")
+		v, ok = child(v, seg)
+	}
+	return v, ok
+}
+
+// child returns the member seg of object v, or element seg of array v.
+func child(v []byte, seg string) (json.RawMessage, bool) {
+	if len(v) == 0 {
+		return nil, false
+	}
+	switch v[0] {
+	case '{':
+		return member(v, seg)
+	case '[':
+		n, ok := index(seg)
+		if !ok {
+			return nil, false
+		}
+		return element(v, n)
+	}
+	return nil, false
+}
+
+// index parses a plain decimal array index (no sign, no leading zeros).
+func index(s string) (int, bool) {
+	if s == "" || len(s) > 1 && s[0] == '0' {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return 0, false
+		}
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
+}
+
+func member(v []byte, key string) (json.RawMessage, bool) {
+	var found json.RawMessage
+	ok := false
+	i := skipSpace(v, 1)
+	if i < len(v) && v[i] == '}' {
+		return nil, false
+	}
+	for i < len(v) && v[i] == '"' {
+		kend, esc, err := scanString(v, i)
+		if err != nil {
+			return nil, false
+		}
+		var match bool
+		if esc {
+			match = decodeString(v[i:kend]) == key
+		} else {
+			match = string(v[i+1:kend-1]) == key
+		}
+		i = skipSpace(v, kend)
+		if i >= len(v) || v[i] != ':' {
+			return nil, false
+		}
+		vs := skipSpace(v, i+1)
+		ve, err := scanValue(v, vs, 1)
+		if err != nil {
+			return nil, false
+		}
+		if match {
+			found, ok = v[vs:ve:ve], true
+		}
+		i = skipSpace(v, ve)
+		if i >= len(v) || v[i] != ',' {
+			break
+		}
+		i = skipSpace(v, i+1)
+	}
+	return found, ok
+}
+
+func element(v []byte, n int) (json.RawMessage, bool) {
+	i := skipSpace(v, 1)
+	if i < len(v) && v[i] == ']' {
+		return nil, false
+	}
+	for k := 0; i < len(v); k++ {
+		end, err := scanValue(v, i, 1)
+		if err != nil {
+			return nil, false
+		}
+		if k == n {
+			return v[i:end:end], true
+		}
+		i = skipSpace(v, end)
+		if i >= len(v) || v[i] != ',' {
+			break
+		}
+		i = skipSpace(v, i+1)
+	}
+	return nil, false
+}
+
+// AppendJSON appends the record as compact top-level JSON (nested values
+// verbatim) without a newline.
+func (r *Record) AppendJSON(dst []byte) []byte {
+	dst = append(dst, '{')
+	for i := range r.fields {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, r.fields[i].rawKey...)
+		dst = append(dst, ':')
+		dst = append(dst, r.fields[i].val...)
+	}
+	return append(dst, '}')
+}
+
+// MarshalJSON implements json.Marshaler. Note that json.Marshal compacts
+// (and may HTML-escape) what it embeds; AppendJSON is the lossless path.
+func (r *Record) MarshalJSON() ([]byte, error) { return r.AppendJSON(nil), nil }
+
+// Clone returns a deep copy sharing no memory with r.
+func (r *Record) Clone() *Record {
+	n := 0
+	for i := range r.fields {
+		n += len(r.fields[i].rawKey) + len(r.fields[i].val)
+	}
+	buf := make([]byte, 0, n)
+	c := &Record{fields: make([]field, len(r.fields))}
+	for i, f := range r.fields {
+		k := len(buf)
+		buf = append(buf, f.rawKey...)
+		f.rawKey = buf[k:len(buf):len(buf)]
+		k = len(buf)
+		buf = append(buf, f.val...)
+		f.val = buf[k:len(buf):len(buf)]
+		c.fields[i] = f
+	}
+	c.buf = buf
+	return c
+}

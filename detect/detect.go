@@ -1,0 +1,349 @@
+package detect
+
+import (
+	"math"
+	"unicode/utf8"
+)
+
+// Reason names, stable: they are written into records and matched by
+// downstream filters.
+const (
+	ReasonTailLoop         = "tail_loop"          // the output ends in exact copies of a block
+	ReasonRepeatedSentence = "repeated_sentence"  // one sentence repeated back to back
+	ReasonRepeatedPhrase   = "repeated_phrase"    // a long run of copies somewhere before the end
+	ReasonLowEntropy       = "low_entropy"        // very few distinct tokens for the length
+	ReasonNearLoop         = "near_loop"          // the tail is copies with small variations
+	ReasonHomogeneousGroup = "homogeneous_group"  // the outputs of one prompt are near-identical
+	ReasonNearDuplicateOf  = "near_duplicate_of"  // the text nearly duplicates another record's
+)
+
+// CopyRule says how many copies a block of up to MaxPeriod tokens needs to
+// count as a loop.
+type CopyRule struct {
+	MaxPeriod int
+	MinCopies float64
+}
+
+// minCopies returns the copies needed for period p under rules (sorted by
+// MaxPeriod); +Inf when no rule covers p.
+func minCopies(rules []CopyRule, p int) float64 {
+	for _, r := range rules {
+		if p <= r.MaxPeriod {
+			return r.MinCopies
+		}
+	}
+	return math.Inf(1)
+}
+
+// Options are the thresholds of [Detect]. The zero value is not useful;
+// start from [DefaultOptions].
+type Options struct {
+	// MaxPeriod is the longest block, in tokens, that periodicity checks
+	// try. Default 300 (a 120-word paragraph is about 150 tokens).
+	MaxPeriod int
+
+	// WordRules and CJKRules give the copies a block needs at the tail to
+	// be a tail_loop, by block length in tokens; a copy cut off by the
+	// generation budget counts as a fraction. CJKRules apply when most of
+	// the block is CJK characters (each one token). Defaults: words 1 → 8,
+	// 2–6 → 5, longer → 3; CJK 1 → 8, 2–4 → 5, longer → 3. Short blocks
+	// need more copies because "no, no, no", "very very" and 哈哈哈哈 are
+	// ordinary writing, while three back-to-back copies of a sentence are
+	// not.
+	WordRules, CJKRules []CopyRule
+	// IDRules are the rules for token ids (sub-word tokens). Default: like
+	// WordRules.
+	IDRules []CopyRule
+
+	// PhraseFactor scales the copy rules for a run that is not at the end
+	// (repeated_phrase): a loop the model escaped from is still degenerate,
+	// but a run in the middle needs PhraseFactor times the copies and at
+	// least PhraseMinSpan tokens. Defaults 2 and 24.
+	PhraseFactor  float64
+	PhraseMinSpan int
+
+	// MinSegmentWeight is the length a normalised segment needs to count
+	// in segment repetition, in characters with CJK characters counted
+	// twice (default 20, the value of ollama#15212). SegmentRun is how many
+	// back-to-back copies make a repeated_sentence (default 3).
+	MinSegmentWeight int
+	SegmentRun       int
+
+	// Near loops: the tail is NearMinCopies or more copies of a block of
+	// 1..NearMaxPeriod sentences (numbers masked) where each sentence is at
+	// least NearMinSim similar to the one a period earlier (token edit
+	// similarity), on average at least NearMeanSim, and the copies cover
+	// at least NearMinTokens tokens. Sentences shorter than NearMinLen
+	// tokens never match. Defaults 5, 4, 0.6, 0.8, 24, 3: five copies as
+	// in the near-loop definition, since poems and songs with parallel
+	// stanzas reach four near-copies (the Shijing's 駉 has four stanzas
+	// 0.78 alike).
+	NearMinCopies float64
+	NearMaxPeriod int
+	NearMinSim    float64
+	NearMeanSim   float64
+	NearMinTokens int
+	NearMinLen    int
+
+	// low_entropy: at least LowEntropyMinTokens tokens whose unigram
+	// entropy is below LowEntropyRatio·log2(tokens). Defaults 64 and 0.35.
+	LowEntropyMinTokens int
+	LowEntropyRatio     float64
+
+	// SeqRepWindow is the window of the seq-rep-4 signal, in tokens
+	// (default 200, as in the UL evaluation). Signal only.
+	SeqRepWindow int
+}
+
+// DefaultOptions returns the documented defaults.
+func DefaultOptions() Options {
+	words := []CopyRule{{1, 8}, {6, 5}, {math.MaxInt, 3}}
+	return Options{
+		MaxPeriod:           300,
+		WordRules:           words,
+		CJKRules:            []CopyRule{{1, 8}, {4, 5}, {math.MaxInt, 3}},
+		IDRules:             words,
+		PhraseFactor:        2,
+		PhraseMinSpan:       24,
+		MinSegmentWeight:    20,
+		SegmentRun:          3,
+		NearMinCopies:       5,
+		NearMaxPeriod:       4,
+		NearMinSim:          0.6,
+		NearMeanSim:         0.8,
+		NearMinTokens:       24,
+		NearMinLen:          3,
+		LowEntropyMinTokens: 64,
+		LowEntropyRatio:     0.35,
+		SeqRepWindow:        200,
+	}
+}
+
+// Loop locates a loop: it starts at StartChar (a character, i.e. rune,
+// offset into the text; StartByte is the same place as a byte offset) and
+// token StartToken, and runs to the end of the text as Copies copies of a
+// block of Period tokens whose first copy is Unit. When only token ids
+// located the loop, StartChar and StartByte are −1 and Unit is empty.
+type Loop struct {
+	StartChar  int     `json:"start_char"`
+	StartByte  int     `json:"start_byte"`
+	StartToken int     `json:"start_token"`
+	Unit       string  `json:"unit"`
+	Period     int     `json:"period"`
+	Copies     float64 `json:"copies"`
+	SpanTokens int     `json:"span_tokens"`
+}
+
+// Signals are the measurements behind a decision (detection.md §2). Token
+// counts refer to Tokens: token ids when given, else the normalised words
+// of the text (CJK characters one by one, punctuation dropped).
+type Signals struct {
+	TokenSource           string  `json:"token_source"` // "ids" or "words"
+	Tokens                int     `json:"tokens"`
+	TailPeriod            int     `json:"tail_period"` // the period of the longest tail run of ≥ 2 copies (0: none)
+	TailCopies            float64 `json:"tail_copies"`
+	TailSpan              int     `json:"tail_span"`
+	LongestRepeatedSuffix int     `json:"longest_repeated_suffix"`
+	MaxRunPeriod          int     `json:"max_run_period"` // the longest run of ≥ 2 copies anywhere (period ≤ 64)
+	MaxRunCopies          float64 `json:"max_run_copies"`
+	MaxRunSpan            int     `json:"max_run_span"`
+	SeqRep4Window         float64 `json:"seq_rep_4_window"`
+	Segments              int     `json:"segments"`
+	DupSegments           int     `json:"dup_segments"`        // segments equal to an earlier one
+	MaxSegmentRepeats     int     `json:"max_segment_repeats"` // occurrences of the most frequent segment
+	MaxSegmentRun         int     `json:"max_segment_run"`     // longest back-to-back run of one segment
+	NearPeriod            int     `json:"near_period"`         // sentences per block of the near loop (0: none)
+	NearCopies            float64 `json:"near_copies"`
+	NearSimilarity        float64 `json:"near_similarity"`
+	ZlibRatio             float64 `json:"zlib_ratio"`
+	UnigramEntropy        float64 `json:"unigram_entropy"` // bits
+}
+
+// Result is the verdict on one text. It marshals to JSON with the keys in
+// the order of the fields.
+type Result struct {
+	Degenerate bool     `json:"degenerate"`
+	Reasons    []string `json:"reasons"`
+	Loop       *Loop    `json:"loop,omitempty"`
+	Signals    Signals  `json:"signals"`
+}
+
+func (r *Result) flag(reason string) {
+	for _, x := range r.Reasons {
+		if x == reason {
+			return
+		}
+	}
+	r.Reasons = append(r.Reasons, reason)
+	r.Degenerate = true
+}
+
+// Detect judges one generated text. ids, when not nil, are the generated
+// token ids (generation.token_ids); the periodicity, suffix, seq-rep and
+// entropy signals then run on them, and the segment and compression
+// signals on the text.
+func Detect(text string, ids []int, opt Options) Result {
+	res := Result{Reasons: []string{}}
+	u := textUnits(text)
+	s := &res.Signals
+
+	seq, rules := u.ids, opt.WordRules
+	s.TokenSource = "words"
+	var lastOK func(i, j int) bool
+	if ids != nil {
+		s.TokenSource = "ids"
+		seq = make([]int32, len(ids))
+		for i, v := range ids {
+			seq[i] = int32(v)
+		}
+		rules = opt.IDRules
+	} else {
+		// The budget may cut the last word: "bunn" continues "bunny".
+		lastOK = func(i, j int) bool {
+			return len(u.norm[i]) < len(u.norm[j]) && u.norm[j][:len(u.norm[i])] == u.norm[i]
+		}
+	}
+	rulesFor := func(r run) []CopyRule {
+		if ids == nil && mostlyCJK(u.cjk[r.Start:r.Start+r.Period]) {
+			return opt.CJKRules
+		}
+		return rules
+	}
+	s.Tokens = len(seq)
+
+	// Tail periodicity: the smallest period that passes its copy rule is
+	// the loop; the signal reports the longest tail run.
+	var loop run
+	var sig run
+	tailRuns(seq, opt.MaxPeriod, lastOK, func(r run) bool {
+		if r.Span >= 2*r.Period && r.Span > sig.Span {
+			sig = r
+		}
+		if loop.Period == 0 && r.copies() >= minCopies(rulesFor(r), r.Period) {
+			loop = r
+		}
+		return true
+	})
+	s.TailPeriod, s.TailCopies, s.TailSpan = sig.Period, round4(sig.copies()), sig.Span
+	if loop.Period > 0 {
+		res.flag(ReasonTailLoop)
+		res.Loop = makeLoop(text, u, loop, ids != nil)
+	}
+
+	// Numbers masked: counters ("Day 3: … Day 4: …") become exact loops.
+	if loop.Period == 0 && ids == nil {
+		tailRuns(u.masked, opt.MaxPeriod, lastOK, func(r run) bool {
+			if r.copies() >= minCopies(rulesFor(r), r.Period) {
+				loop = r
+				return false
+			}
+			return true
+		})
+		if loop.Period > 0 {
+			res.flag(ReasonNearLoop)
+			res.Loop = makeLoop(text, u, loop, false)
+		}
+	}
+
+	s.LongestRepeatedSuffix = longestRepeatedSuffix(seq)
+
+	// Runs anywhere: a loop the text left again.
+	var best run
+	for _, r := range bestRuns(seq, min(opt.MaxPeriod, 64)) {
+		if r.Span >= 2*r.Period && r.Span > best.Span {
+			best = r
+		}
+		if r.Span >= opt.PhraseMinSpan && r.copies() >= opt.PhraseFactor*minCopies(rulesFor(r), r.Period) {
+			res.flag(ReasonRepeatedPhrase)
+		}
+	}
+	s.MaxRunPeriod, s.MaxRunCopies, s.MaxRunSpan = best.Period, round4(best.copies()), best.Span
+
+	s.SeqRep4Window = round4(seqRepWindow(seq, 4, opt.SeqRepWindow))
+	s.UnigramEntropy = round4(entropyBits(seq))
+	if len(seq) >= opt.LowEntropyMinTokens && s.UnigramEntropy < opt.LowEntropyRatio*math.Log2(float64(len(seq))) {
+		res.flag(ReasonLowEntropy)
+	}
+	s.ZlibRatio = round4(zlibRatio(text))
+
+	segmentSignals(text, opt, &res)
+	if nl := nearLoop(text, opt); nl.period > 0 {
+		s.NearPeriod, s.NearCopies, s.NearSimilarity = nl.period, round4(nl.copies), round4(nl.meanSim)
+		if nl.ok {
+			res.flag(ReasonNearLoop)
+			if res.Loop == nil {
+				res.Loop = &Loop{
+					StartChar:  utf8.RuneCountInString(text[:nl.startByte]),
+					StartByte:  nl.startByte,
+					StartToken: tokenAt(u, nl.startByte),
+					Unit:       text[nl.startByte:nl.unitEnd],
+					Period:     nl.periodTokens,
+					Copies:     round4(nl.copies),
+					SpanTokens: len(u.start) - tokenAt(u, nl.startByte),
+				}
+			}
+		}
+	}
+	return res
+}
+
+// mostlyCJK reports whether more than half of the flags are set.
+func mostlyCJK(cjk []bool) bool {
+	n := 0
+	for _, c := range cjk {
+		if c {
+			n++
+		}
+	}
+	return 2*n > len(cjk)
+}
+
+// tokenAt is the index of the first unit starting at or after byte b.
+func tokenAt(u *units, b int) int {
+	for i, s := range u.start {
+		if s >= b {
+			return i
+		}
+	}
+	return len(u.start)
+}
+
+func makeLoop(text string, u *units, r run, fromIDs bool) *Loop {
+	l := &Loop{StartChar: -1, StartByte: -1, StartToken: r.Start, Period: r.Period, Copies: round4(r.copies()), SpanTokens: r.Span}
+	if !fromIDs {
+		l.StartByte = u.start[r.Start]
+		l.StartChar = utf8.RuneCountInString(text[:l.StartByte])
+		l.Unit = text[u.start[r.Start]:u.end[r.Start+r.Period-1]]
+	}
+	return l
+}
+
+// segmentSignals counts repeated normalised clauses and flags
+// repeated_sentence for a back-to-back run.
+func segmentSignals(text string, opt Options, res *Result) {
+	s := &res.Signals
+	segs := Segments(text, Clauses)
+	s.Segments = len(segs)
+	counts := map[string]int{}
+	runLen, prev := 0, ""
+	for _, sg := range segs {
+		if segmentWeight(sg.Norm) < opt.MinSegmentWeight {
+			runLen, prev = 0, ""
+			continue
+		}
+		counts[sg.Norm]++
+		if counts[sg.Norm] > 1 {
+			s.DupSegments++
+		}
+		s.MaxSegmentRepeats = max(s.MaxSegmentRepeats, counts[sg.Norm])
+		if sg.Norm == prev {
+			runLen++
+		} else {
+			runLen, prev = 1, sg.Norm
+		}
+		s.MaxSegmentRun = max(s.MaxSegmentRun, runLen)
+	}
+	if s.MaxSegmentRun >= opt.SegmentRun {
+		res.flag(ReasonRepeatedSentence)
+	}
+}

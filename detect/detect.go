@@ -8,13 +8,13 @@ import (
 // Reason names, stable: they are written into records and matched by
 // downstream filters.
 const (
-	ReasonTailLoop         = "tail_loop"          // the output ends in exact copies of a block
-	ReasonRepeatedSentence = "repeated_sentence"  // one sentence repeated back to back
-	ReasonRepeatedPhrase   = "repeated_phrase"    // a long run of copies somewhere before the end
-	ReasonLowEntropy       = "low_entropy"        // very few distinct tokens for the length
-	ReasonNearLoop         = "near_loop"          // the tail is copies with small variations
-	ReasonHomogeneousGroup = "homogeneous_group"  // the outputs of one prompt are near-identical
-	ReasonNearDuplicateOf  = "near_duplicate_of"  // the text nearly duplicates another record's
+	ReasonTailLoop         = "tail_loop"         // the output ends in exact copies of a block
+	ReasonRepeatedSentence = "repeated_sentence" // one sentence repeated back to back
+	ReasonRepeatedPhrase   = "repeated_phrase"   // a long run of copies somewhere before the end
+	ReasonLowEntropy       = "low_entropy"       // very few distinct tokens for the length
+	ReasonNearLoop         = "near_loop"         // the tail is copies with small variations
+	ReasonHomogeneousGroup = "homogeneous_group" // the outputs of one prompt are near-identical
+	ReasonNearDuplicateOf  = "near_duplicate_of" // the text nearly duplicates another record's
 )
 
 // CopyRule says how many copies a block of up to MaxPeriod tokens needs to

@@ -91,3 +91,51 @@ func checkVectors(t *testing.T, tok *Tokenizer, vs []vector) {
 		})
 	}
 }
+
+// readIDs parses the "name: id id ..." line of the reference ids file.
+func readIDs(t *testing.T, name string) []int {
+	t.Helper()
+	data, err := os.ReadFile(modelPath(t, "reference", "stories260K_greedy_ids.txt"))
+	require.NoError(t, err)
+	for line := range strings.Lines(string(data)) {
+		rest, ok := strings.CutPrefix(line, name+":")
+		if !ok {
+			continue
+		}
+		var ids []int
+		for _, f := range strings.Fields(rest) {
+			id, err := strconv.Atoi(f)
+			require.NoError(t, err)
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	require.FailNow(t, "no such line", name)
+	return nil
+}
+
+func TestTok512Reference(t *testing.T) {
+	tok := loadLlama2C(t, "tok512.bin", 512)
+	require.Equal(t, 512, tok.VocabSize())
+
+	prompt := readIDs(t, "prompt_ids")
+	require.Equal(t, []int{1, 403, 407, 261, 378}, prompt)
+	assert.Equal(t, prompt, tok.Encode("Once upon a time", true))
+
+	want, err := os.ReadFile(modelPath(t, "reference", "stories260K_greedy_llama2c.txt"))
+	require.NoError(t, err)
+	ids := readIDs(t, "ids") // the tokens after BOS: the prompt's, then the generated ones
+	require.Equal(t, prompt[1:], ids[:len(prompt)-1])
+
+	// run.c prints each token with decode(prev, token), starting after BOS,
+	// then a final newline.
+	var b strings.Builder
+	prev := tok.BOS()
+	for _, id := range ids {
+		b.WriteString(tok.DecodePiece(prev, id))
+		prev = id
+	}
+	assert.Equal(t, string(want), b.String()+"\n", "DecodePiece")
+	assert.Equal(t, string(want), tok.DecodeAll(ids)+"\n", "DecodeAll")
+	assert.Equal(t, string(want), tok.DecodeAll(append([]int{tok.BOS()}, ids...))+"\n", "DecodeAll after BOS")
+}

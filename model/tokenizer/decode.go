@@ -20,7 +20,7 @@ func (t *Tokenizer) Decode(id int) string {
 // space is the dummy prefix that encoding put before the text).
 func (t *Tokenizer) DecodePiece(prev, id int) string {
 	s := t.Decode(id)
-	if prev == t.v.BOS && t.lead[id] {
+	if prev == t.v.BOS && s != "" && t.lead[id] {
 		return s[1:]
 	}
 	return s

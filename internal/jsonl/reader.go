@@ -376,6 +376,9 @@ func (r *Reader) readLine() (line []byte, tooLong bool, err error) {
 	stream := r.streamRejects()
 	acc = r.trimBOM(acc)
 	pendingCR := false
+	if n := len(acc); n > 0 && acc[n-1] == '\r' {
+		acc, pendingCR = acc[:n-1], true
+	}
 	for {
 		last := err != bufio.ErrBufferFull // chunk ends the line
 		// A '\r' ending a chunk may be half of a CRLF split by the buffer:
@@ -493,7 +496,8 @@ func (r *Reader) finish() error {
 func (s *source) close() error {
 	var err error
 	if s.gz != nil {
-		err = s.gz.Close()
+		// Its error only repeats a decoding error Read already returned.
+		_ = s.gz.Close()
 	}
 	if s.zs != nil {
 		s.zs.Close()

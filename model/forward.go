@@ -1,0 +1,231 @@
+package model
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/degen-llm/degen/kernels"
+)
+
+// State is the working memory of one sequence: activation buffers and the
+// KV cache, allocated once by NewState so that Forward allocates nothing per
+// token. A State is not safe for concurrent use; give each sequence its own.
+type State struct {
+	m    *Model
+	pool *kernels.Pool
+	ctx  int // positions the KV cache holds
+
+	x      []float32 // (dim) residual stream
+	xb     []float32 // (dim) normed input of a sublayer, then attention output
+	xb2    []float32 // (dim) sublayer output
+	hb     []float32 // (hidden_dim) gate, then SwiGLU
+	hb2    []float32 // (hidden_dim) up
+	q      []float32 // (dim) queries of the current position
+	k, v   []float32 // (kv_dim) views into the cache at the current position
+	att    []float32 // (n_heads, ctx) attention scores
+	keys   []float32 // (n_layers, ctx, kv_dim) key cache
+	values []float32 // (n_layers, ctx, kv_dim) value cache
+	cos    []float32 // (head_dim/2) RoPE rotation at the current position
+	sin    []float32 // (head_dim/2)
+	invFrq []float32 // (head_dim/2) RoPE frequencies, theta^(-2i/head_dim)
+
+	// Logits is the output of the last Forward: (vocab).
+	Logits []float32
+	// Hidden is the final hidden state of the last Forward, after the last
+	// RMSNorm and before the classifier: (dim). Contrastive search compares
+	// these between positions.
+	Hidden []float32
+
+	mv   matVecTask
+	attn attnTask
+}
+
+// RopeScaling changes how positions map to RoPE angles, to run past the
+// trained context length.
+type RopeScaling struct {
+	// Linear divides positions by Factor (position interpolation).
+	Factor float32
+	// FreqBase replaces the model's RoPE theta when non-zero (NTK-aware).
+	FreqBase float32
+}
+
+// StateOptions configure a State.
+type StateOptions struct {
+	// Context is the number of positions to hold; 0 means the model's
+	// trained context length.
+	Context int
+	Rope    RopeScaling
+}
+
+// NewState allocates the buffers and KV cache for one sequence. Matrix
+// products are split across pool's workers; pool may be shared by the
+// States of one goroutine but not used by two goroutines at once.
+func (m *Model) NewState(pool *kernels.Pool, opt StateOptions) (*State, error) {
+	c := m.Config
+	ctx := opt.Context
+	if ctx <= 0 {
+		ctx = c.SeqLen
+	}
+	if ctx > 1<<22 {
+		return nil, fmt.Errorf("context %d is too large", ctx)
+	}
+	kv := c.KVDim()
+	hd := c.HeadDim()
+	s := &State{
+		m: m, pool: pool, ctx: ctx,
+		x: make([]float32, c.Dim), xb: make([]float32, c.Dim), xb2: make([]float32, c.Dim),
+		hb: make([]float32, c.HiddenDim), hb2: make([]float32, c.HiddenDim),
+		q:      make([]float32, c.Dim),
+		att:    make([]float32, c.NHeads*ctx),
+		keys:   make([]float32, c.NLayers*ctx*kv),
+		values: make([]float32, c.NLayers*ctx*kv),
+		cos:    make([]float32, hd/2), sin: make([]float32, hd/2), invFrq: make([]float32, hd/2),
+		Logits: make([]float32, c.VocabSize),
+		Hidden: make([]float32, c.Dim),
+	}
+	theta := float64(c.RopeTheta)
+	if opt.Rope.FreqBase > 0 {
+		theta = float64(opt.Rope.FreqBase)
+	}
+	scale := 1.0
+	if opt.Rope.Factor > 0 {
+		scale = 1 / float64(opt.Rope.Factor)
+	}
+	for i := range s.invFrq {
+		// llama2.c: freq = 1 / theta^(head_dim_i / head_size) with
+		// head_dim_i = 2i; position interpolation scales positions, which is
+		// the same as scaling every frequency.
+		s.invFrq[i] = float32(scale / math.Pow(theta, float64(2*i)/float64(hd)))
+	}
+	s.attn.s = s
+	return s, nil
+}
+
+// Context is the number of positions the State holds.
+func (s *State) Context() int { return s.ctx }
+
+// Model is the model the State runs.
+func (s *State) Model() *Model { return s.m }
+
+// matVecTask is a matrix-vector product split by rows over the pool.
+type matVecTask struct {
+	out []float32
+	w   *kernels.Mat
+	x   []float32
+}
+
+func (t *matVecTask) Run(lo, hi int) { kernels.MatVec(t.out, t.w, t.x, lo, hi) }
+
+func (s *State) matVec(out []float32, w *kernels.Mat, x []float32) {
+	s.mv = matVecTask{out, w, x}
+	s.pool.Run(w.Rows, 1, &s.mv)
+}
+
+// attnTask computes attention for a range of heads at one position.
+type attnTask struct {
+	s        *State
+	layerOff int // offset of this layer in the caches
+	pos      int
+}
+
+func (t *attnTask) Run(lo, hi int) {
+	s := t.s
+	c := &s.m.Config
+	hd := c.HeadDim()
+	kvDim := c.KVDim()
+	group := c.NHeads / c.NKVHeads
+	scale := float32(1 / math.Sqrt(float64(hd)))
+	for h := lo; h < hi; h++ {
+		q := s.q[h*hd : (h+1)*hd]
+		att := s.att[h*s.ctx : h*s.ctx+t.pos+1]
+		kvh := h / group
+		for p := 0; p <= t.pos; p++ {
+			off := t.layerOff + p*kvDim + kvh*hd
+			att[p] = kernels.Dot(q, s.keys[off:off+hd]) * scale
+		}
+		kernels.Softmax(att)
+		out := s.xb[h*hd : (h+1)*hd]
+		clear(out)
+		for p := 0; p <= t.pos; p++ {
+			off := t.layerOff + p*kvDim + kvh*hd
+			a := att[p]
+			v := s.values[off : off+hd]
+			for i := range out {
+				out[i] += a * v[i]
+			}
+		}
+	}
+}
+
+// Forward runs one token at position pos through the model and returns the
+// logits (vocab), valid until the next call. Positions must be fed in order
+// from 0 (the KV cache holds earlier ones); pos must be below Context().
+func (s *State) Forward(token, pos int) []float32 {
+	m := s.m
+	c := &m.Config
+	if token < 0 || token >= c.VocabSize {
+		panic(fmt.Sprintf("model: token %d out of range [0,%d)", token, c.VocabSize))
+	}
+	if pos < 0 || pos >= s.ctx {
+		panic(fmt.Sprintf("model: position %d out of range [0,%d)", pos, s.ctx))
+	}
+	w := &m.Weights
+	kvDim := c.KVDim()
+
+	w.TokEmb.Row(s.x, token)
+
+	for i := range s.cos {
+		a := float64(pos) * float64(s.invFrq[i])
+		s.cos[i] = float32(math.Cos(a))
+		s.sin[i] = float32(math.Sin(a))
+	}
+
+	for l := range w.Layers {
+		ly := &w.Layers[l]
+		kernels.RMSNorm(s.xb, s.x, ly.AttnNorm, c.NormEps)
+
+		layerOff := l * s.ctx * kvDim
+		s.k = s.keys[layerOff+pos*kvDim : layerOff+(pos+1)*kvDim]
+		s.v = s.values[layerOff+pos*kvDim : layerOff+(pos+1)*kvDim]
+		s.matVec(s.q, &ly.WQ, s.xb)
+		s.matVec(s.k, &ly.WK, s.xb)
+		s.matVec(s.v, &ly.WV, s.xb)
+		kernels.RoPE(s.q, s.cos, s.sin)
+		kernels.RoPE(s.k, s.cos, s.sin)
+
+		s.attn.layerOff = layerOff
+		s.attn.pos = pos
+		s.pool.Run(c.NHeads, 1, &s.attn)
+
+		s.matVec(s.xb2, &ly.WO, s.xb)
+		kernels.Add(s.x, s.xb2)
+
+		kernels.RMSNorm(s.xb, s.x, ly.FFNNorm, c.NormEps)
+		s.matVec(s.hb, &ly.W1, s.xb)
+		s.matVec(s.hb2, &ly.W3, s.xb)
+		kernels.SwiGLU(s.hb, s.hb2)
+		s.matVec(s.xb2, &ly.W2, s.hb)
+		kernels.Add(s.x, s.xb2)
+	}
+
+	kernels.RMSNorm(s.Hidden, s.x, w.FinalNorm, c.NormEps)
+	s.matVec(s.Logits, &w.Output, s.Hidden)
+	return s.Logits
+}
+
+// CopyFrom makes s a copy of o's cache and buffers up to position n
+// (exclusive), so that beams and contrastive candidates can fork a sequence.
+// Both must belong to the same model and context size.
+func (s *State) CopyFrom(o *State, n int) {
+	if s.m != o.m || s.ctx != o.ctx {
+		panic("model: CopyFrom between different models or contexts")
+	}
+	kvDim := s.m.Config.KVDim()
+	for l := 0; l < s.m.Config.NLayers; l++ {
+		off := l * s.ctx * kvDim
+		copy(s.keys[off:off+n*kvDim], o.keys[off:off+n*kvDim])
+		copy(s.values[off:off+n*kvDim], o.values[off:off+n*kvDim])
+	}
+	copy(s.Logits, o.Logits)
+	copy(s.Hidden, o.Hidden)
+}

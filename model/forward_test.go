@@ -1,0 +1,114 @@
+package model_test
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/degen-llm/degen/internal/shared"
+	"github.com/degen-llm/degen/kernels"
+	"github.com/degen-llm/degen/model"
+)
+
+// referenceLogits reads llama2.c's logits for positions 0..7 of the
+// reference run: the token fed at each position and the 512 logits.
+func referenceLogits(t *testing.T) (tokens []int, logits [][]float32) {
+	t.Helper()
+	dir, err := shared.Models()
+	require.NoError(t, err)
+	f, err := os.Open(filepath.Join(dir, "reference", "stories260K_logits_pos0-7.txt"))
+	require.NoError(t, err)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		head, vals, ok := strings.Cut(sc.Text(), ":")
+		require.True(t, ok)
+		fields := strings.Fields(head) // pos N token T
+		require.Len(t, fields, 4)
+		tok, err := strconv.Atoi(fields[3])
+		require.NoError(t, err)
+		var row []float32
+		for _, v := range strings.Fields(vals) {
+			x, err := strconv.ParseFloat(v, 32)
+			require.NoError(t, err)
+			row = append(row, float32(x))
+		}
+		tokens = append(tokens, tok)
+		logits = append(logits, row)
+	}
+	require.NoError(t, sc.Err())
+	require.Len(t, tokens, 8)
+	return tokens, logits
+}
+
+func TestForwardMatchesLlama2C(t *testing.T) {
+	tokens, want := referenceLogits(t)
+	dir, err := shared.Models()
+	require.NoError(t, err)
+	for _, name := range []string{"stories260K.bin", "stories260K_v1.bin", "stories260K-f32.gguf"} {
+		for _, threads := range []int{1, 2} {
+			t.Run(name+"/threads="+strconv.Itoa(threads), func(t *testing.T) {
+				m, err := model.Load(filepath.Join(dir, name), model.LoadOptions{})
+				require.NoError(t, err)
+				defer m.Close()
+				pool := kernels.NewPool(threads)
+				defer pool.Close()
+				st, err := m.NewState(pool, model.StateOptions{})
+				require.NoError(t, err)
+				for pos, tok := range tokens {
+					got := st.Forward(tok, pos)
+					require.Len(t, got, len(want[pos]))
+					for i := range got {
+						// The reference is printed with 6 decimals; 1e-4 is
+						// the tolerance the issue sets for float32 re-association.
+						require.InDelta(t, want[pos][i], got[i], 1e-4, "pos %d logit %d", pos, i)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestForwardAllocatesNothing(t *testing.T) {
+	dir, err := shared.Models()
+	require.NoError(t, err)
+	m, err := model.Load(filepath.Join(dir, "stories260K.bin"), model.LoadOptions{})
+	require.NoError(t, err)
+	defer m.Close()
+	pool := kernels.NewPool(2)
+	defer pool.Close()
+	st, err := m.NewState(pool, model.StateOptions{})
+	require.NoError(t, err)
+	pos := 0
+	allocs := testing.AllocsPerRun(50, func() {
+		st.Forward(1, pos)
+		pos++
+	})
+	require.Zero(t, allocs)
+}
+
+func TestHiddenIsFinalNorm(t *testing.T) {
+	// Logits must equal the classifier applied to Hidden, so Hidden is the
+	// state after the final norm that contrastive search needs.
+	dir, err := shared.Models()
+	require.NoError(t, err)
+	m, err := model.Load(filepath.Join(dir, "stories260K.bin"), model.LoadOptions{})
+	require.NoError(t, err)
+	defer m.Close()
+	pool := kernels.NewPool(1)
+	defer pool.Close()
+	st, err := m.NewState(pool, model.StateOptions{})
+	require.NoError(t, err)
+	logits := st.Forward(1, 0)
+	row := make([]float32, m.Config.Dim)
+	for _, id := range []int{0, 13, 511} {
+		m.Weights.Output.Row(row, id)
+		require.InDelta(t, kernels.Dot(row, st.Hidden), logits[id], 1e-4)
+	}
+}

@@ -1,0 +1,473 @@
+package model
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/degen-llm/degen/kernels"
+	"github.com/degen-llm/degen/model/gguf"
+	"github.com/degen-llm/degen/model/tokenizer"
+)
+
+// LoadOptions tune Load.
+type LoadOptions struct {
+	// Tokenizer is the llama2.c tokenizer file of a llama2.c checkpoint
+	// (GGUF files carry their own vocabulary). When empty, Load looks in
+	// the checkpoint's folder for tok<vocab_size>.bin (llama2.c's name for
+	// a custom vocabulary, e.g. tok512.bin), then tokenizer.bin (the
+	// 32000-token Llama 2 vocabulary, only when vocab_size is 32000); if
+	// neither is there the Model has no Vocab.
+	Tokenizer string
+	// NoTokenizer skips the vocabulary entirely.
+	NoTokenizer bool
+	// NoMmap reads the file into memory instead of mapping it.
+	NoMmap bool
+}
+
+// Load reads a model file: GGUF (magic "GGUF"), llama2.c v1/v2 (magic
+// "ak42") or else a legacy llama2.c checkpoint, whose header must describe
+// exactly the file's size. Weights are views into a memory mapping of the
+// file, released by Model.Close. Errors name the file.
+func Load(path string, opt LoadOptions) (*Model, error) {
+	data, release, err := openData(path, opt.NoMmap)
+	if err != nil {
+		return nil, fmt.Errorf("loading model: %w", err)
+	}
+	m, err := parseModel(data, opt.NoTokenizer)
+	if err == nil && m.Format != FormatGGUF && !opt.NoTokenizer {
+		err = attachLlama2CTokenizer(m, path, opt.Tokenizer)
+	}
+	if err != nil {
+		_ = release()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	m.Path = path
+	m.closer = release
+	return m, nil
+}
+
+// parseModel detects the format of a file held whole in data and builds a
+// Model from it, without a llama2.c tokenizer.
+func parseModel(data []byte, noVocab bool) (*Model, error) {
+	if len(data) >= 4 && string(data[:4]) == gguf.Magic {
+		return parseGGUF(data, noVocab)
+	}
+	return parseLlama2C(data)
+}
+
+// attachLlama2CTokenizer loads the vocabulary of a llama2.c checkpoint
+// following the rule of LoadOptions.Tokenizer.
+func attachLlama2CTokenizer(m *Model, modelPath, tokPath string) error {
+	if tokPath == "" {
+		dir := filepath.Dir(modelPath)
+		cands := []string{filepath.Join(dir, "tok"+strconv.Itoa(m.Config.VocabSize)+".bin")}
+		if m.Config.VocabSize == 32000 {
+			cands = append(cands, filepath.Join(dir, "tokenizer.bin"))
+		}
+		for _, c := range cands {
+			if _, err := os.Stat(c); err == nil {
+				tokPath = c
+				break
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("looking for a tokenizer: %w", err)
+			}
+		}
+		if tokPath == "" {
+			return nil
+		}
+	}
+	v, err := tokenizer.LoadLlama2C(tokPath, m.Config.VocabSize)
+	if err != nil {
+		return fmt.Errorf("loading tokenizer %s: %w", tokPath, err)
+	}
+	m.Vocab = v
+	m.Meta["tokenizer"] = tokPath
+	return nil
+}
+
+// viewF32 reinterprets little-endian float32 bytes as a []float32 without
+// copying when the host is little-endian and b is 4-byte aligned (always,
+// for data in a mapped llama2.c or GGUF file), and copies otherwise.
+func viewF32(b []byte) []float32 {
+	if len(b) == 0 {
+		return nil
+	}
+	if !hostLittleEndian || uintptr(unsafe.Pointer(&b[0]))%4 != 0 {
+		return decodeF32(b)
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)/4)
+}
+
+var hostLittleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// GGUF keys and tensor names of the "llama" architecture, as written by
+// llama.cpp's converters.
+const (
+	keyArch      = "general.architecture"
+	tokEmbName   = "token_embd.weight"
+	outNormName  = "output_norm.weight"
+	outputName   = "output.weight"
+	tokModelKey  = "tokenizer.ggml.model"
+	tokTokensKey = "tokenizer.ggml.tokens"
+)
+
+// parseGGUF builds a Model from a GGUF file of architecture "llama".
+func parseGGUF(data []byte, noVocab bool) (*Model, error) {
+	f, err := gguf.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	arch, err := f.KV.String(keyArch)
+	if err != nil {
+		return nil, err
+	}
+	if arch != "llama" {
+		return nil, fmt.Errorf("architecture %q is not supported (only llama)", arch)
+	}
+	cfg, err := ggufConfig(f)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{Config: cfg, Format: FormatGGUF, Meta: ggufMeta(f)}
+	if err := ggufWeights(f, m); err != nil {
+		return nil, err
+	}
+	if !noVocab {
+		if err := ggufVocab(f, m); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func ggufConfig(f *gguf.File) (Config, error) {
+	var firstErr error
+	get := func(key string, def int) int {
+		u, err := f.KV.Uint(key)
+		if errors.Is(err, gguf.ErrMissingKey) && def >= 0 {
+			return def
+		}
+		if err == nil && u > 1<<30 {
+			err = fmt.Errorf("metadata key %s: %d is implausibly large", key, u)
+		}
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		return int(u)
+	}
+	getF := func(key string, def float32) float32 {
+		x, err := f.KV.Float(key)
+		if errors.Is(err, gguf.ErrMissingKey) {
+			return def
+		}
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		return float32(x)
+	}
+	c := Config{
+		Dim:       get("llama.embedding_length", -1),
+		HiddenDim: get("llama.feed_forward_length", -1),
+		NLayers:   get("llama.block_count", -1),
+		NHeads:    get("llama.attention.head_count", -1),
+		SeqLen:    get("llama.context_length", -1),
+		RopeTheta: getF("llama.rope.freq_base", 10000),
+		NormEps:   getF("llama.attention.layer_norm_rms_epsilon", 1e-5),
+	}
+	c.NKVHeads = get("llama.attention.head_count_kv", c.NHeads)
+	// The vocabulary size: llama.vocab_size, else the number of tokens,
+	// else the rows of the embedding.
+	vocab := 0
+	if toks, err := f.KV.Strings(tokTokensKey); err == nil {
+		vocab = len(toks)
+	} else if ti, ok := f.Tensor(tokEmbName); ok && len(ti.Dims) == 2 && ti.Dims[1] <= 1<<30 {
+		vocab = int(ti.Dims[1])
+	}
+	c.VocabSize = get("llama.vocab_size", vocab)
+	if firstErr != nil {
+		return c, firstErr
+	}
+	if c.RopeTheta <= 0 || c.NormEps <= 0 {
+		return c, fmt.Errorf("invalid config: rope freq_base %g and rms epsilon %g must be positive", c.RopeTheta, c.NormEps)
+	}
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	if rd, err := f.KV.Uint("llama.rope.dimension_count"); err == nil && rd != uint64(c.HeadDim()) {
+		return c, fmt.Errorf("llama.rope.dimension_count %d differs from the head size %d: partial RoPE is not supported", rd, c.HeadDim())
+	}
+	return c, nil
+}
+
+// ggufWeights binds the tensors of a llama GGUF file to m.Weights, checking
+// every shape. Matrices may be F32, F16 or Q8_0; norm vectors F32 (or F16,
+// converted).
+func ggufWeights(f *gguf.File, m *Model) error {
+	c := m.Config
+	d, kv, h, v := c.Dim, c.KVDim(), c.HiddenDim, c.VocabSize
+	w := &m.Weights
+	var err error
+	if w.TokEmb, err = ggufMat(f, tokEmbName, v, d); err != nil {
+		return err
+	}
+	if w.FinalNorm, err = ggufVec(f, outNormName, d); err != nil {
+		return err
+	}
+	w.Output = w.TokEmb
+	if _, ok := f.Tensor(outputName); ok {
+		if w.Output, err = ggufMat(f, outputName, v, d); err != nil {
+			return err
+		}
+	}
+	w.Layers = make([]Layer, c.NLayers)
+	for i := range w.Layers {
+		l := &w.Layers[i]
+		p := "blk." + strconv.Itoa(i) + "."
+		for _, t := range []struct {
+			name       string
+			mat        *kernels.Mat
+			rows, cols int
+		}{
+			{"attn_q", &l.WQ, d, d},
+			{"attn_k", &l.WK, kv, d},
+			{"attn_v", &l.WV, kv, d},
+			{"attn_output", &l.WO, d, d},
+			{"ffn_gate", &l.W1, h, d},
+			{"ffn_down", &l.W2, d, h},
+			{"ffn_up", &l.W3, h, d},
+		} {
+			if *t.mat, err = ggufMat(f, p+t.name+".weight", t.rows, t.cols); err != nil {
+				return err
+			}
+		}
+		if l.AttnNorm, err = ggufVec(f, p+"attn_norm.weight", d); err != nil {
+			return err
+		}
+		if l.FFNNorm, err = ggufVec(f, p+"ffn_norm.weight", d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ggufTensor(f *gguf.File, name string, dims ...int) (*gguf.TensorInfo, []byte, error) {
+	ti, ok := f.Tensor(name)
+	if !ok {
+		return nil, nil, fmt.Errorf("tensor %s is missing", name)
+	}
+	same := len(ti.Dims) == len(dims)
+	for i := 0; same && i < len(dims); i++ {
+		same = ti.Dims[i] == uint64(dims[i])
+	}
+	if !same {
+		return nil, nil, fmt.Errorf("tensor %s has ne %v, the config needs %v", name, ti.Dims, dims)
+	}
+	switch ti.Type {
+	case gguf.F32, gguf.F16, gguf.Q8_0:
+	default:
+		return nil, nil, fmt.Errorf("tensor %s has type %s, which degen does not support yet", name, ti.Type)
+	}
+	b, err := f.TensorData(ti)
+	return ti, b, err
+}
+
+// ggufMat views a (rows, cols) matrix, stored with ne = [cols, rows].
+func ggufMat(f *gguf.File, name string, rows, cols int) (kernels.Mat, error) {
+	ti, b, err := ggufTensor(f, name, cols, rows)
+	if err != nil {
+		return kernels.Mat{}, err
+	}
+	switch ti.Type {
+	case gguf.F16:
+		return kernels.Mat{Type: kernels.F16, Rows: rows, Cols: cols, Raw: b}, nil
+	case gguf.Q8_0:
+		return kernels.Mat{Type: kernels.Q8_0, Rows: rows, Cols: cols, Raw: b}, nil
+	}
+	return kernels.NewF32(viewF32(b), rows, cols), nil
+}
+
+// ggufVec views a vector of n float32s (an F16 one is converted).
+func ggufVec(f *gguf.File, name string, n int) ([]float32, error) {
+	ti, b, err := ggufTensor(f, name, n)
+	if err != nil {
+		return nil, err
+	}
+	switch ti.Type {
+	case gguf.F32:
+		return viewF32(b), nil
+	case gguf.F16:
+		out := make([]float32, n)
+		for i := range out {
+			out[i] = kernels.F16ToF32(binary.LittleEndian.Uint16(b[2*i:]))
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("tensor %s is a norm vector and must be F32 or F16, not %s", name, ti.Type)
+}
+
+// ggufVocab fills m.Vocab and m.EOG from the tokenizer.ggml.* metadata. A
+// file without tokenizer.ggml.model has no vocabulary.
+func ggufVocab(f *gguf.File, m *Model) error {
+	kind, err := f.KV.String(tokModelKey)
+	if errors.Is(err, gguf.ErrMissingKey) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if kind != "llama" {
+		return fmt.Errorf("tokenizer model %q is not supported (only llama, SentencePiece)", kind)
+	}
+	pieces, err := f.KV.Strings(tokTokensKey)
+	if err != nil {
+		return err
+	}
+	n := len(pieces)
+	if n != m.Config.VocabSize {
+		return fmt.Errorf("%s has %d tokens, the model %d", tokTokensKey, n, m.Config.VocabSize)
+	}
+	v := &tokenizer.Vocab{Pieces: pieces, BOS: 1, EOS: 2, UNK: 0, AddBOS: true, AddSpacePrefix: true}
+	if v.Scores, err = f.KV.Float32s("tokenizer.ggml.scores"); errors.Is(err, gguf.ErrMissingKey) {
+		v.Scores = make([]float32, n)
+	} else if err != nil {
+		return err
+	}
+	if v.Types, err = f.KV.Int32s("tokenizer.ggml.token_type"); err != nil && !errors.Is(err, gguf.ErrMissingKey) {
+		return err
+	}
+	if len(v.Scores) != n || (v.Types != nil && len(v.Types) != n) {
+		return fmt.Errorf("tokenizer has %d tokens but %d scores and %d types", n, len(v.Scores), len(v.Types))
+	}
+	id := func(key string, dst *int) (bool, error) {
+		u, err := f.KV.Uint(key)
+		if errors.Is(err, gguf.ErrMissingKey) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if u >= uint64(n) {
+			return false, fmt.Errorf("metadata key %s: token %d is outside the vocabulary of %d", key, u, n)
+		}
+		*dst = int(u)
+		return true, nil
+	}
+	for _, k := range []struct {
+		key string
+		dst *int
+	}{{"tokenizer.ggml.bos_token_id", &v.BOS}, {"tokenizer.ggml.eos_token_id", &v.EOS}, {"tokenizer.ggml.unknown_token_id", &v.UNK}} {
+		if _, err := id(k.key, k.dst); err != nil {
+			return err
+		}
+	}
+	flag := func(key string, dst *bool) error {
+		b, err := f.KV.Bool(key)
+		if errors.Is(err, gguf.ErrMissingKey) {
+			return nil
+		}
+		*dst = b
+		return err
+	}
+	if err := flag("tokenizer.ggml.add_bos_token", &v.AddBOS); err != nil {
+		return err
+	}
+	if err := flag("tokenizer.ggml.add_space_prefix", &v.AddSpacePrefix); err != nil {
+		return err
+	}
+	m.Vocab = v
+	m.EOG = []int{v.EOS}
+	for _, key := range []string{"tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"} {
+		var t int
+		ok, err := id(key, &t)
+		if err != nil {
+			return err
+		}
+		if ok && t != v.EOS {
+			m.EOG = append(m.EOG, t)
+		}
+	}
+	return nil
+}
+
+// ggufMeta renders the metadata readably for `degen model info`: scalars
+// as text, arrays by their length and first few elements.
+func ggufMeta(f *gguf.File) map[string]string {
+	meta := map[string]string{
+		"format":             FormatGGUF,
+		"gguf.version":       strconv.FormatUint(uint64(f.Version), 10),
+		"gguf.tensor_count":  strconv.Itoa(len(f.Tensors)),
+		"gguf.alignment":     strconv.FormatUint(f.Alignment, 10),
+		"gguf.metadata_keys": strconv.Itoa(f.KV.Len()),
+	}
+	for _, kv := range f.KV.All() {
+		meta[kv.Key] = formatValue(kv.Value)
+	}
+	return meta
+}
+
+func formatValue(v any) string {
+	const show = 8
+	switch x := v.(type) {
+	case string:
+		return strconv.Quote(x)
+	case gguf.Array:
+		var b strings.Builder
+		fmt.Fprintf(&b, "[%d × %s]", x.Len(), x.Type)
+		if x.Type == gguf.TypeArray {
+			return b.String()
+		}
+		var items []string
+		switch s := x.Values.(type) {
+		case []string:
+			for _, e := range s[:min(show, len(s))] {
+				items = append(items, strconv.Quote(e))
+			}
+		default:
+			// Other arrays print like fmt's %v of their first elements.
+			items = strings.Fields(strings.Trim(fmt.Sprint(firstN(x.Values, show)), "[]"))
+		}
+		b.WriteString(" ")
+		b.WriteString(strings.Join(items, " "))
+		if x.Len() > show {
+			b.WriteString(" …")
+		}
+		return b.String()
+	}
+	return fmt.Sprint(v)
+}
+
+// firstN returns at most n leading elements of a slice of numbers or bools.
+func firstN(s any, n int) any {
+	switch x := s.(type) {
+	case []uint8:
+		return x[:min(n, len(x))]
+	case []int8:
+		return x[:min(n, len(x))]
+	case []uint16:
+		return x[:min(n, len(x))]
+	case []int16:
+		return x[:min(n, len(x))]
+	case []uint32:
+		return x[:min(n, len(x))]
+	case []int32:
+		return x[:min(n, len(x))]
+	case []float32:
+		return x[:min(n, len(x))]
+	case []bool:
+		return x[:min(n, len(x))]
+	case []uint64:
+		return x[:min(n, len(x))]
+	case []int64:
+		return x[:min(n, len(x))]
+	case []float64:
+		return x[:min(n, len(x))]
+	}
+	return nil
+}

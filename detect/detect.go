@@ -54,6 +54,11 @@ type Options struct {
 	// IDRules are the rules for token ids (sub-word tokens). Default: like
 	// WordRules.
 	IDRules []CopyRule
+	// SentenceCopies is the copies a block needs, whatever its length,
+	// when it holds a sentence end and is at least MinSegmentWeight long:
+	// a 5-word sentence three times back to back is a sentence loop, not a
+	// short phrase. Default 3.
+	SentenceCopies float64
 
 	// PhraseFactor scales the copy rules for a run that is not at the end
 	// (repeated_phrase): a loop the model escaped from is still degenerate,
@@ -103,6 +108,7 @@ func DefaultOptions() Options {
 		WordRules:           words,
 		CJKRules:            []CopyRule{{1, 8}, {4, 5}, {math.MaxInt, 3}},
 		IDRules:             words,
+		SentenceCopies:      3,
 		PhraseFactor:        2,
 		PhraseMinSpan:       24,
 		MinSegmentWeight:    20,
@@ -209,6 +215,13 @@ func Detect(text string, ids []int, opt Options) Result {
 		}
 		return rules
 	}
+	isLoop := func(r run) bool {
+		if r.copies() >= minCopies(rulesFor(r), r.Period) {
+			return true
+		}
+		return ids == nil && r.copies() >= opt.SentenceCopies && u.sentenceEnd(text, r.Start, r.Period) >= 0 &&
+			segmentWeight(NormalizeSegment(text[u.start[r.Start]:u.end[r.Start+r.Period-1]])) >= opt.MinSegmentWeight
+	}
 	s.Tokens = len(seq)
 
 	// Tail periodicity: the smallest period that passes its copy rule is
@@ -219,7 +232,7 @@ func Detect(text string, ids []int, opt Options) Result {
 		if r.Span >= 2*r.Period && r.Span > sig.Span {
 			sig = r
 		}
-		if loop.Period == 0 && r.copies() >= minCopies(rulesFor(r), r.Period) {
+		if loop.Period == 0 && isLoop(r) {
 			loop = r
 		}
 		return true
@@ -233,7 +246,7 @@ func Detect(text string, ids []int, opt Options) Result {
 	// Numbers masked: counters ("Day 3: … Day 4: …") become exact loops.
 	if loop.Period == 0 && ids == nil {
 		tailRuns(u.masked, opt.MaxPeriod, lastOK, func(r run) bool {
-			if r.copies() >= minCopies(rulesFor(r), r.Period) {
+			if isLoop(r) {
 				loop = r
 				return false
 			}
@@ -308,7 +321,17 @@ func tokenAt(u *units, b int) int {
 	return len(u.start)
 }
 
+// makeLoop describes run r. A block that holds a sentence end is rotated
+// to start after it, so that the loop starts at a sentence start (where
+// filter.TruncateLoop will cut) rather than mid-sentence where the
+// matching happened to begin; copies are counted from there.
 func makeLoop(text string, u *units, r run, fromIDs bool) *Loop {
+	if !fromIDs {
+		if k := u.sentenceEnd(text, r.Start, r.Period); k >= 0 && k < r.Period-1 && r.Span-(k+1) >= r.Period {
+			r.Start += k + 1
+			r.Span -= k + 1
+		}
+	}
 	l := &Loop{StartChar: -1, StartByte: -1, StartToken: r.Start, Period: r.Period, Copies: round4(r.copies()), SpanTokens: r.Span}
 	if !fromIDs {
 		l.StartByte = u.start[r.Start]
@@ -346,4 +369,36 @@ func segmentSignals(text string, opt Options, res *Result) {
 	if s.MaxSegmentRun >= opt.SegmentRun {
 		res.flag(ReasonRepeatedSentence)
 	}
+}
+
+// sentenceEnd returns the offset k < p of the first token in
+// [start, start+p) after which a sentence or line ends (the token ends in
+// . ! ? ; … or a CJK stop, or such punctuation or a newline follows it),
+// or −1.
+func (u *units) sentenceEnd(text string, start, p int) int {
+	for k := range p {
+		i := start + k
+		next := len(text)
+		if i+1 < len(u.start) {
+			next = u.start[i+1]
+		}
+		last, _ := utf8.DecodeLastRuneInString(text[u.start[i]:u.end[i]])
+		if isSentenceEnd(last) {
+			return k
+		}
+		for _, r := range text[u.end[i]:next] {
+			if r == '\n' || isSentenceEnd(r) {
+				return k
+			}
+		}
+	}
+	return -1
+}
+
+func isSentenceEnd(r rune) bool {
+	switch r {
+	case '.', '!', '?', ';', '…', '。', '！', '？', '；', '．':
+		return true
+	}
+	return false
 }

@@ -1,0 +1,84 @@
+package sample
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Processor reshapes the candidates of one step: it changes logits or
+// removes candidates. Processors are stateless values; what they need of the
+// past comes from h, so one processor (and one Chain) may be shared by every
+// sequence and goroutine. String names the processor and its parameters with
+// the Config key, e.g. "top_k(40)".
+type Processor interface {
+	Process(h *History, c *Candidates)
+	String() string
+}
+
+// Observer is implemented by the processors that keep per-sequence state in
+// h.State (mirostat): after the strategy picks a token from c, Chain.Observe
+// lets them update that state.
+type Observer interface {
+	Observe(h *History, c *Candidates, chosen int32)
+}
+
+// minKeeper is implemented by truncation processors: Hugging Face keeps at
+// least min_tokens_to_keep tokens (1 when sampling, len(eos)+1 under beam
+// search, so a beam can always finish).
+type minKeeper interface {
+	withMinKeep(n int) Processor
+}
+
+// Chain is an ordered list of processors, applied first to last.
+type Chain []Processor
+
+// Process runs every processor of the chain on c.
+func (ch Chain) Process(h *History, c *Candidates) {
+	for _, p := range ch {
+		p.Process(h, c)
+	}
+}
+
+// Observe tells the stateful processors which token was chosen from c (the
+// candidates as Process left them), so they can update h.State.
+func (ch Chain) Observe(h *History, c *Candidates, chosen int32) {
+	for _, p := range ch {
+		if o, ok := p.(Observer); ok {
+			o.Observe(h, c, chosen)
+		}
+	}
+}
+
+// String lists the processors in order, e.g.
+// "repetition_penalty(1.3) > top_k(40) > temperature(0.8)"; an empty chain
+// gives "".
+func (ch Chain) String() string {
+	var b strings.Builder
+	for i, p := range ch {
+		if i > 0 {
+			b.WriteString(" > ")
+		}
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// WithMinKeep returns a copy of the chain whose truncation processors keep
+// at least n candidates (Hugging Face's min_tokens_to_keep; beam search uses
+// len(eos)+1).
+func (ch Chain) WithMinKeep(n int) Chain {
+	out := make(Chain, len(ch))
+	for i, p := range ch {
+		if m, ok := p.(minKeeper); ok {
+			p = m.withMinKeep(n)
+		}
+		out[i] = p
+	}
+	return out
+}
+
+// ff formats a float32 parameter in its shortest round-tripping form.
+func ff(x float32) string { return strconv.FormatFloat(float64(x), 'g', -1, 32) }
+
+// keepAtLeast is the effective min_tokens_to_keep: never below 1.
+func keepAtLeast(n int) int { return max(n, 1) }

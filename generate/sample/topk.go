@@ -1,0 +1,53 @@
+package sample
+
+import "strconv"
+
+// TopK keeps the K highest logits (HF TopKLogitsWarper). K ≤ 0 keeps all.
+// Like Hugging Face, every candidate tied with the K-th logit is kept, so
+// more than K may survive; Exact keeps exactly K, ties broken by lower id
+// (llama.cpp cuts at K after a sort whose tie order is unspecified).
+// At least MinKeep candidates are kept (HF: k = max(top_k, min_keep)).
+type TopK struct {
+	K       int
+	Exact   bool
+	MinKeep int
+}
+
+func (t TopK) String() string {
+	s := "top_k(" + strconv.Itoa(t.K)
+	if t.Exact {
+		s += ",exact"
+	}
+	return s + ")"
+}
+
+func (t TopK) withMinKeep(n int) Processor { t.MinKeep = n; return t }
+
+func (t TopK) Process(_ *History, c *Candidates) {
+	if t.K <= 0 {
+		return
+	}
+	k := max(t.K, t.MinKeep)
+	n := c.Len()
+	if k >= n {
+		return
+	}
+	c.sortTop(k)
+	if !t.Exact {
+		// Candidates tied with the k-th logit rank right after it (by id),
+		// so counting them and selecting that many more keeps them all.
+		kth := c.Logits[k-1]
+		ties := 0
+		for _, l := range c.Logits[k:] {
+			if l == kth {
+				ties++
+			}
+		}
+		if ties > 0 {
+			k += ties
+			c.sortTop(k)
+		}
+	}
+	c.Truncate(k)
+	c.Sorted = true
+}

@@ -1,10 +1,11 @@
+// Command degen generates, scores, detects and filters degenerate LLM text
+// over JSONL. See README.md, or run degen --help.
 package main
+
 import (
- _ "github.com/alecthomas/kong"
- _ "github.com/klauspost/compress/zstd"
- _ "github.com/schollz/progressbar/v3"
- _ "github.com/mattn/go-isatty"
- _ "github.com/stretchr/testify/require"
- _ "golang.org/x/sys/cpu"
+	"os"
+
+	"github.com/degen-llm/degen/internal/cli"
 )
-func main(){}
+
+func main() { os.Exit(cli.Run()) }

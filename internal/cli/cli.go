@@ -1,0 +1,178 @@
+// Package cli is the degen command line: kong commands that read and write
+// JSONL through internal/jsonl and call the libraries (generate, score,
+// detect, filter, model). It is the only package that reads flags, writes
+// to stdout and stderr, or decides exit codes.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/degen-llm/degen/internal/tty"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitRuntime = 1
+	ExitUsage   = 2
+)
+
+// usageError is an error in how degen was called (exit code 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+func (e *usageError) ExitCode() int { return ExitUsage }
+
+// usagef makes a usage error.
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+// Globals are the flags every command takes.
+type Globals struct {
+	Quiet    bool   `short:"q" env:"DEGEN_QUIET" help:"No progress bar and no summary lines on stderr; errors are still printed."`
+	Progress string `enum:"auto,always,never" default:"auto" help:"Progress bar on stderr: auto shows it only when stderr is a terminal (${enum})."`
+}
+
+// IO holds the streams of one run, so tests can drive the CLI in process.
+type IO struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	StdoutTTY      bool
+	StderrTTY      bool
+}
+
+// showProgress decides whether a progress bar is drawn.
+func (g *Globals) showProgress(io *IO) bool {
+	if g.Quiet {
+		return false
+	}
+	switch g.Progress {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	return io.StderrTTY
+}
+
+// logf writes a status line to stderr unless --quiet.
+func (g *Globals) logf(io *IO, format string, a ...any) {
+	if !g.Quiet {
+		fmt.Fprintf(io.Stderr, "degen: "+format+"\n", a...)
+	}
+}
+
+// CLI is the root command.
+type CLI struct {
+	Globals
+
+	Generate GenerateCmd `cmd:"" help:"Continue prompts with a model and write one record per output."`
+	Score    ScoreCmd    `cmd:"" help:"Add repetition, diversity and model metrics to each record."`
+	Detect   DetectCmd   `cmd:"" help:"Flag degenerate records, say why and where, and how to regenerate them."`
+	Filter   FilterCmd   `cmd:"" help:"Cut or collapse loops, drop flagged records, remove duplicates."`
+	Model    ModelCmd    `cmd:"" help:"Inspect, fetch and make model files."`
+	Version  VersionCmd  `cmd:"" help:"Print the version."`
+}
+
+const description = `degen generates text with anti-repetition decoding, measures repetition the way
+the papers do, detects degenerate outputs and cleans them. Every subcommand reads
+JSONL (files or stdin; .gz and .zst transparently) and writes JSONL to stdout, so
+they pipe:
+
+  degen generate < prompts.jsonl | degen score | degen detect | degen filter > clean.jsonl
+
+Exit codes: 0 ok, 1 runtime error, 2 usage error.`
+
+// Version is set at build time with -ldflags "-X ...cli.Version=...".
+var Version = "dev"
+
+// VersionCmd prints the version.
+type VersionCmd struct{}
+
+// Run prints the version.
+func (c *VersionCmd) Run(io *IO) error {
+	_, err := fmt.Fprintf(io.Stdout, "degen %s\n", Version)
+	return err
+}
+
+type exitSignal struct{ code int }
+
+// Main runs degen with args (without the program name) and returns the exit
+// code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	io := &IO{Stdin: stdin, Stdout: stdout, Stderr: stderr,
+		StdoutTTY: tty.IsTerminal(stdout), StderrTTY: tty.IsTerminal(stderr)}
+	var root CLI
+	parser, err := kong.New(&root,
+		kong.Name("degen"),
+		kong.Description(description),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(c int) { panic(exitSignal{c}) }),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Bind(io),
+	)
+	if err != nil {
+		fmt.Fprintf(stderr, "degen: internal error: %v\n", err)
+		return ExitRuntime
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(exitSignal); ok {
+				// kong exits after --help (0) or a usage error (its code 80 is ours 2).
+				code = e.code
+				if code != 0 {
+					code = ExitUsage
+				}
+				return
+			}
+			panic(r)
+		}
+	}()
+	if len(args) == 0 {
+		args = []string{"--help"}
+	}
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "degen: error: %v\n", err)
+		cmd := ""
+		var pe *kong.ParseError
+		if errors.As(err, &pe) && pe.Context != nil {
+			cmd = commandPath(pe.Context)
+		}
+		fmt.Fprintf(stderr, "run 'degen %s--help' for usage\n", cmd)
+		return ExitUsage
+	}
+	if err := kctx.Run(&root.Globals); err != nil {
+		msg := err.Error()
+		fmt.Fprintf(stderr, "degen: error: %s\n", msg)
+		var ec interface{ ExitCode() int }
+		if errors.As(err, &ec) {
+			return ec.ExitCode()
+		}
+		return ExitRuntime
+	}
+	return ExitOK
+}
+
+// Run is Main with the process's streams.
+func Run() int { return Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr) }
+
+// commandPath is the subcommand words of a parse, for the usage hint.
+func commandPath(k *kong.Context) string {
+	var words []string
+	for _, w := range strings.Fields(k.Command()) {
+		if strings.HasPrefix(w, "<") {
+			break
+		}
+		words = append(words, w)
+	}
+	if len(words) == 0 {
+		return ""
+	}
+	return strings.Join(words, " ") + " "
+}

@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected outputs of the CLI cases")
+
+// Timings differ from run to run; cases compare everything else.
+var timing = regexp.MustCompile(`"(elapsed_ms|tokens_per_s)":[0-9.e+-]+`)
+
+// The kernel implementation depends on the CPU.
+var impl = regexp.MustCompile(`(kernels"?:?\s+"?)(avx512|avx2|generic)`)
+
+func maskTimings(s string) string {
+	return impl.ReplaceAllString(timing.ReplaceAllString(s, `"$1":0`), "${1}IMPL")
+}
+
+// TestCases runs every case under testdata/cases/<command>/<case>/:
+//
+//	args       one argument per line; $TMP is a fresh temporary folder
+//	in.jsonl   standard input (optional)
+//	out        expected standard output (timings masked)
+//	err        expected standard error (optional; checked when present)
+//	code       expected exit code (optional; default 0)
+//	files/     expected files the run writes into $TMP (optional)
+//
+// go test ./internal/cli -update rewrites out, err, code and files/.
+func TestCases(t *testing.T) {
+	dirs, err := filepath.Glob("testdata/cases/*/*")
+	require.NoError(t, err)
+	require.NotEmpty(t, dirs)
+	sort.Strings(dirs)
+	for _, dir := range dirs {
+		t.Run(strings.TrimPrefix(dir, "testdata/cases/"), func(t *testing.T) {
+			tmp := t.TempDir()
+			argText, err := os.ReadFile(filepath.Join(dir, "args"))
+			require.NoError(t, err)
+			var args []string
+			for _, a := range strings.Split(strings.TrimRight(string(argText), "\n"), "\n") {
+				args = append(args, strings.ReplaceAll(a, "$TMP", tmp))
+			}
+			in, err := os.ReadFile(filepath.Join(dir, "in.jsonl"))
+			if err != nil && !os.IsNotExist(err) {
+				require.NoError(t, err)
+			}
+			var stdout, stderr bytes.Buffer
+			code := Main(args, bytes.NewReader(in), &stdout, &stderr)
+			gotOut := maskTimings(stdout.String())
+			gotErr := strings.ReplaceAll(stderr.String(), tmp, "$TMP")
+			files := map[string]string{}
+			_ = filepath.Walk(tmp, func(p string, fi os.FileInfo, err error) error {
+				if err == nil && !fi.IsDir() {
+					b, _ := os.ReadFile(p)
+					rel, _ := filepath.Rel(tmp, p)
+					files[rel] = maskTimings(string(b))
+				}
+				return nil
+			})
+			if *update {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, "out"), []byte(gotOut), 0o644))
+				require.NoError(t, os.WriteFile(filepath.Join(dir, "err"), []byte(gotErr), 0o644))
+				require.NoError(t, os.WriteFile(filepath.Join(dir, "code"), []byte(strconv.Itoa(code)+"\n"), 0o644))
+				_ = os.RemoveAll(filepath.Join(dir, "files"))
+				for name, content := range files {
+					p := filepath.Join(dir, "files", name)
+					require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+					require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+				}
+				return
+			}
+			wantCode := 0
+			if b, err := os.ReadFile(filepath.Join(dir, "code")); err == nil {
+				wantCode, err = strconv.Atoi(strings.TrimSpace(string(b)))
+				require.NoError(t, err)
+			}
+			assert.Equal(t, wantCode, code, "exit code; stderr: %s", stderr.String())
+			wantOut, err := os.ReadFile(filepath.Join(dir, "out"))
+			require.NoError(t, err)
+			assert.Equal(t, string(wantOut), gotOut, "stdout")
+			if wantErr, err := os.ReadFile(filepath.Join(dir, "err")); err == nil {
+				assert.Equal(t, string(wantErr), gotErr, "stderr")
+			}
+			wantFiles := map[string]string{}
+			_ = filepath.Walk(filepath.Join(dir, "files"), func(p string, fi os.FileInfo, err error) error {
+				if err == nil && !fi.IsDir() {
+					b, _ := os.ReadFile(p)
+					rel, _ := filepath.Rel(filepath.Join(dir, "files"), p)
+					wantFiles[rel] = string(b)
+				}
+				return nil
+			})
+			assert.Equal(t, wantFiles, files, "files written")
+		})
+	}
+}
+
+func TestCompressedOutputRoundTrip(t *testing.T) {
+	for _, ext := range []string{".gz", ".zst"} {
+		t.Run(ext, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out.jsonl"+ext)
+			var stdout, stderr bytes.Buffer
+			code := Main([]string{"generate", "--quiet", "--prompt", "Once", "--max-new-tokens", "4", "-o", out}, nil, &stdout, &stderr)
+			require.Equal(t, 0, code, stderr.String())
+			assert.Empty(t, stdout.String())
+			raw, err := os.ReadFile(out)
+			require.NoError(t, err)
+			assert.NotContains(t, string(raw), "Once", "compressed")
+			// Read it back through the CLI: generate's input side decompresses.
+			stdout.Reset()
+			code = Main([]string{"generate", "--quiet", "--prompt-field", "text", "--max-new-tokens", "1", out}, nil, &stdout, &stderr)
+			require.Equal(t, 0, code, stderr.String())
+			assert.Contains(t, stdout.String(), `"prompt":"Once"`)
+		})
+	}
+}
+
+func TestModelPullMirror(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"model", "pull", "--mirror", "../../../shared/models", "--dir", dir, "stories260K"}, nil, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	assert.Empty(t, stdout.String(), "stdout carries data only")
+	for _, f := range knownModels["stories260K"] {
+		fi, err := os.Stat(filepath.Join(dir, f.Name))
+		require.NoError(t, err)
+		assert.Equal(t, f.Size, fi.Size())
+		assert.Contains(t, stderr.String(), f.SHA256)
+	}
+	// The pulled model is found by name through $DEGEN_CACHE.
+	t.Setenv("DEGEN_CACHE", dir)
+	p, err := resolveModel("stories260K")
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "stories260K.bin"), p)
+}
+
+func TestModelPullChecksDigest(t *testing.T) {
+	mirror := t.TempDir()
+	// A mirror with a corrupted model file must be refused.
+	src, err := os.ReadFile("../../../shared/models/stories260K.bin")
+	require.NoError(t, err)
+	src[1000] ^= 1
+	require.NoError(t, os.WriteFile(filepath.Join(mirror, "stories260K.bin"), src, 0o644))
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"model", "pull", "--mirror", mirror, "--dir", dir, "stories260K"}, nil, &stdout, &stderr)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr.String(), "does not match")
+	_, err = os.Stat(filepath.Join(dir, "stories260K.bin"))
+	assert.True(t, os.IsNotExist(err), "nothing left behind")
+}

@@ -1,0 +1,236 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/degen-llm/degen/kernels"
+	"github.com/degen-llm/degen/model"
+	"github.com/degen-llm/degen/model/tokenizer"
+)
+
+// ModelCmd groups the model subcommands.
+type ModelCmd struct {
+	Info  ModelInfoCmd  `cmd:"" help:"Print a model file's format, architecture, shapes, vocabulary and tensor types."`
+	Pull  ModelPullCmd  `cmd:"" help:"Download a known tinyllamas checkpoint and its tokenizer into the cache."`
+	Synth ModelSynthCmd `cmd:"" help:"Write a random-weight model of a real shape (for benchmarks)."`
+}
+
+// ModelFlags select a model for the commands that run one.
+type ModelFlags struct {
+	Model     string `short:"m" env:"DEGEN_MODEL" help:"Model file (llama2.c .bin or .gguf) or a known name (stories260K, stories15M, ...). Default: stories260K from the cache or ../shared/models."`
+	Tokenizer string `help:"Tokenizer file for llama2.c checkpoints (default: tokenizer.bin or tok512.bin next to the model)." type:"path"`
+	Threads   int    `short:"t" default:"0" help:"Worker threads for the matrix products (0: one per CPU)."`
+}
+
+// load resolves and loads the model and builds its tokenizer.
+func (f *ModelFlags) load() (*model.Model, *tokenizer.Tokenizer, error) {
+	path, err := resolveModel(f.Model)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := model.Load(path, model.LoadOptions{Tokenizer: f.Tokenizer})
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.Vocab == nil {
+		m.Close()
+		return nil, nil, fmt.Errorf("%s: no tokenizer found: name one with --tokenizer", path)
+	}
+	tok, err := tokenizer.New(m.Vocab)
+	if err != nil {
+		m.Close()
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, tok, nil
+}
+
+// ModelInfoCmd prints what a model file holds.
+type ModelInfoCmd struct {
+	Path      string `arg:"" optional:"" help:"Model file or known name (default: stories260K)."`
+	Tokenizer string `help:"Tokenizer file for llama2.c checkpoints." type:"path"`
+	JSON      bool   `help:"Print JSON instead of a table."`
+}
+
+// Help shows examples.
+func (c *ModelInfoCmd) Help() string {
+	return `Examples:
+  degen model info ../shared/models/stories260K.bin
+  degen model info --json stories260K-f32.gguf`
+}
+
+type modelInfo struct {
+	Path       string            `json:"path"`
+	Format     string            `json:"format"`
+	Arch       string            `json:"architecture"`
+	Dim        int               `json:"dim"`
+	HiddenDim  int               `json:"hidden_dim"`
+	NLayers    int               `json:"n_layers"`
+	NHeads     int               `json:"n_heads"`
+	NKVHeads   int               `json:"n_kv_heads"`
+	HeadDim    int               `json:"head_dim"`
+	VocabSize  int               `json:"vocab_size"`
+	Context    int               `json:"context_length"`
+	RopeTheta  float32           `json:"rope_theta"`
+	NormEps    float32           `json:"rms_norm_eps"`
+	Params     int64             `json:"parameters"`
+	Shared     bool              `json:"shared_classifier"`
+	Types      map[string]int    `json:"tensor_types"`
+	Bytes      int64             `json:"weight_bytes_per_token"`
+	Tokenizer  string            `json:"tokenizer"`
+	BOS, EOS   int               `json:"-"`
+	EOG        []int             `json:"end_of_generation"`
+	Kernels    string            `json:"kernels"`
+	Meta       map[string]string `json:"metadata,omitempty"`
+	FileBytes  int64             `json:"file_bytes"`
+	TensorList []tensorInfo      `json:"tensors"`
+}
+
+type tensorInfo struct {
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	Shape []int  `json:"shape"`
+}
+
+// Run prints the information.
+func (c *ModelInfoCmd) Run(io *IO) error {
+	path, err := resolveModel(c.Path)
+	if err != nil {
+		return err
+	}
+	m, err := model.Load(path, model.LoadOptions{Tokenizer: c.Tokenizer})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	cfg := m.Config
+	info := modelInfo{
+		Path: path, Format: m.Format, Arch: "llama",
+		Dim: cfg.Dim, HiddenDim: cfg.HiddenDim, NLayers: cfg.NLayers, NHeads: cfg.NHeads, NKVHeads: cfg.NKVHeads,
+		HeadDim: cfg.HeadDim(), VocabSize: cfg.VocabSize, Context: cfg.SeqLen, RopeTheta: cfg.RopeTheta, NormEps: cfg.NormEps,
+		Params: m.ParamCount(), Shared: m.SharedClassifier(), Types: map[string]int{}, Bytes: m.WeightBytes(),
+		EOG: m.EOG, Kernels: kernels.Impl(), Meta: m.Meta,
+	}
+	if fi, err := os.Stat(path); err == nil {
+		info.FileBytes = fi.Size()
+	}
+	if m.Vocab != nil {
+		info.Tokenizer = fmt.Sprintf("sentencepiece bpe, %d tokens, bos %d, eos %d", len(m.Vocab.Pieces), m.Vocab.BOS, m.Vocab.EOS)
+	} else {
+		info.Tokenizer = "none found"
+	}
+	add := func(name string, t kernels.Mat) {
+		info.Types[t.Type.String()]++
+		info.TensorList = append(info.TensorList, tensorInfo{name, t.Type.String(), []int{t.Rows, t.Cols}})
+	}
+	w := &m.Weights
+	add("token_embd", w.TokEmb)
+	for i := range w.Layers {
+		l := &w.Layers[i]
+		p := fmt.Sprintf("blk.%d.", i)
+		add(p+"attn_q", l.WQ)
+		add(p+"attn_k", l.WK)
+		add(p+"attn_v", l.WV)
+		add(p+"attn_output", l.WO)
+		add(p+"ffn_gate", l.W1)
+		add(p+"ffn_down", l.W2)
+		add(p+"ffn_up", l.W3)
+	}
+	if !info.Shared {
+		add("output", w.Output)
+	}
+	if c.JSON {
+		enc := json.NewEncoder(io.Stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(info)
+	}
+	tw := tabwriter.NewWriter(io.Stdout, 0, 0, 2, ' ', 0)
+	row := func(k string, v any) { fmt.Fprintf(tw, "%s\t%v\n", k, v) }
+	row("file", fmt.Sprintf("%s (%s bytes)", filepath.Base(path), commas(info.FileBytes)))
+	row("format", info.Format)
+	row("architecture", "llama")
+	row("dim", info.Dim)
+	row("hidden_dim", info.HiddenDim)
+	row("layers", info.NLayers)
+	row("heads", fmt.Sprintf("%d (kv %d, head size %d)", info.NHeads, info.NKVHeads, info.HeadDim))
+	row("vocab", info.VocabSize)
+	row("context", info.Context)
+	row("rope theta", info.RopeTheta)
+	row("rms eps", info.NormEps)
+	row("parameters", commas(info.Params))
+	row("classifier", map[bool]string{true: "shared with token embedding", false: "separate"}[info.Shared])
+	var types []string
+	for t, n := range info.Types {
+		types = append(types, fmt.Sprintf("%s x%d", t, n))
+	}
+	sort.Strings(types)
+	row("tensor types", strings.Join(types, ", "))
+	row("bytes per token", commas(info.Bytes))
+	row("tokenizer", info.Tokenizer)
+	row("end of generation", fmt.Sprint(info.EOG))
+	row("kernels", info.Kernels)
+	return tw.Flush()
+}
+
+func commas(n int64) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && s[0] != '-' {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// ModelPullCmd downloads a known checkpoint.
+type ModelPullCmd struct {
+	Name   string `arg:"" help:"One of: stories260K, stories15M, stories42M, stories110M."`
+	Mirror string `help:"Copy from this local directory instead of downloading (same file names)." type:"existingdir"`
+	Dir    string `help:"Destination (default: $DEGEN_CACHE or the user cache directory's degen/models)."`
+}
+
+// Help shows examples.
+func (c *ModelPullCmd) Help() string {
+	return `Files are checked by size and SHA-256 where the digest is pinned.
+
+Examples:
+  degen model pull stories15M
+  degen model pull --mirror ../shared/models stories260K`
+}
+
+// Run fetches the files.
+func (c *ModelPullCmd) Run(g *Globals, io *IO) error {
+	files, ok := knownModels[c.Name]
+	if !ok {
+		var names []string
+		for n := range knownModels {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return usagef("unknown model %q: known models are %s", c.Name, strings.Join(names, ", "))
+	}
+	dir := c.Dir
+	if dir == "" {
+		d, err := cacheDir()
+		if err != nil {
+			return err
+		}
+		dir = d
+	}
+	for _, f := range files {
+		sum, err := pullFile(f, dir, c.Mirror, g.showProgress(io), io.Stderr)
+		if err != nil {
+			return err
+		}
+		g.logf(io, "%s sha256 %s -> %s", f.Name, sum, filepath.Join(dir, f.Name))
+	}
+	return nil
+}

@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/degen-llm/degen/internal/jsonl"
+)
+
+// InputFlags are the JSONL input and output flags shared by the record
+// commands.
+type InputFlags struct {
+	Inputs       []string `arg:"" optional:"" name:"input" help:"Input JSONL files, read in order (default: stdin). Gzip and zstd input is detected and decompressed."`
+	Output       string   `short:"o" default:"-" help:"Output file (default: stdout). A .gz or .zst name compresses."`
+	MaxLineBytes int      `default:"67108864" help:"Longest input line accepted, in bytes."`
+	OnError      string   `enum:"fail,skip" default:"fail" help:"On a malformed input line: fail (exit 1, naming file and line) or skip it (counted on stderr)."`
+	Rejects      string   `help:"Keep every skipped or dropped line in this file, verbatim (skipped lines) or with the reason (dropped records)."`
+}
+
+// stream is an open input, output and rejects file.
+type stream struct {
+	in      *jsonl.Reader
+	out     *jsonl.Writer
+	rejects *jsonl.Writer
+	nIn     int
+	nOut    int
+}
+
+// open opens the inputs, the output and the rejects file.
+func (f *InputFlags) open(io *IO) (*stream, error) {
+	s := &stream{}
+	if f.Rejects != "" {
+		w, err := jsonl.Create(f.Rejects, jsonl.WriterOptions{})
+		if err != nil {
+			return nil, err
+		}
+		s.rejects = w
+	}
+	opt := jsonl.Options{MaxLineBytes: f.MaxLineBytes, OnError: jsonl.ErrorPolicy(f.OnError), Stdin: io.Stdin}
+	if s.rejects != nil {
+		opt.Rejects = s.rejects.Raw()
+	}
+	in, err := jsonl.OpenAll(f.Inputs, opt)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	s.in = in
+	out, err := jsonl.Create(f.Output, jsonl.WriterOptions{Stdout: io.Stdout, FlushEach: f.Output == "-" && io.StdoutTTY})
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	s.out = out
+	return s, nil
+}
+
+// next returns the next record, or io.EOF.
+func (s *stream) next() (*jsonl.Record, error) {
+	r, err := s.in.Next()
+	if err == nil {
+		s.nIn++
+	}
+	return r, err
+}
+
+// write writes a record to the output.
+func (s *stream) write(r *jsonl.Record) error {
+	s.nOut++
+	return s.out.Write(r)
+}
+
+// reject writes a dropped record with its reason to the rejects file.
+func (s *stream) reject(r *jsonl.Record, reason string) error {
+	if s.rejects == nil {
+		return nil
+	}
+	c := r.Clone()
+	if err := c.SetValue("rejected", reason); err != nil {
+		return err
+	}
+	return s.rejects.Write(c)
+}
+
+// recordErr names the input line of the last record read.
+func (s *stream) recordErr(err error) error {
+	return fmt.Errorf("%s:%d: %w", s.in.Name(), s.in.Line(), err)
+}
+
+// close closes everything and returns the first error.
+func (s *stream) close() error {
+	var errs []error
+	if s.in != nil {
+		errs = append(errs, s.in.Close())
+	}
+	if s.out != nil {
+		errs = append(errs, s.out.Close())
+	}
+	if s.rejects != nil {
+		errs = append(errs, s.rejects.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// finish closes the stream and reports counts on stderr.
+func (s *stream) finish(g *Globals, io *IO, verb string) error {
+	skipped := 0
+	if s.in != nil {
+		skipped = s.in.Skipped()
+	}
+	err := s.close()
+	if skipped > 0 {
+		// Skipped lines are reported even with --quiet: they are data not written.
+		fmt.Fprintf(io.Stderr, "degen %s: skipped %d malformed input line(s)\n", verb, skipped)
+	}
+	return err
+}

@@ -1,0 +1,71 @@
+// Package tty decides what a terminal gets: whether stderr shows a progress
+// bar and whether stdout is flushed after every record. Data goes to stdout
+// only; progress and logs go to stderr; --quiet always wins.
+package tty
+
+import (
+	"io"
+	"os"
+
+	"github.com/mattn/go-isatty"
+	"github.com/schollz/progressbar/v3"
+)
+
+// IsTerminal reports whether w is a terminal.
+func IsTerminal(w any) bool {
+	f, ok := w.(interface{ Fd() uintptr })
+	if !ok {
+		return false
+	}
+	fd := f.Fd()
+	return isatty.IsTerminal(fd) || isatty.IsCygwinTerminal(fd)
+}
+
+// Progress is a progress bar on stderr, or nothing at all.
+type Progress struct {
+	bar *progressbar.ProgressBar
+}
+
+// NewProgress makes a bar counting max items (-1: unknown, a spinner) with
+// the given description, shown only when show is true. The CLI computes
+// show from --quiet, --progress and whether stderr is a terminal.
+func NewProgress(w io.Writer, show bool, max int64, desc, unit string) *Progress {
+	if !show {
+		return &Progress{}
+	}
+	opts := []progressbar.Option{
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString(unit),
+		progressbar.OptionThrottle(100_000_000),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionOnCompletion(func() { _, _ = io.WriteString(w, "") }),
+	}
+	if os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" {
+		opts = append(opts, progressbar.OptionEnableColorCodes(false))
+	}
+	return &Progress{bar: progressbar.NewOptions64(max, opts...)}
+}
+
+// Add advances the bar by n.
+func (p *Progress) Add(n int) {
+	if p.bar != nil {
+		_ = p.bar.Add(n)
+	}
+}
+
+// Describe changes the text in front of the bar.
+func (p *Progress) Describe(s string) {
+	if p.bar != nil {
+		p.bar.Describe(s)
+	}
+}
+
+// Finish removes the bar.
+func (p *Progress) Finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}

@@ -333,7 +333,7 @@ func ggufVocab(f *gguf.File, m *Model) error {
 	if n != m.Config.VocabSize {
 		return fmt.Errorf("%s has %d tokens, the model %d", tokTokensKey, n, m.Config.VocabSize)
 	}
-	v := &tokenizer.Vocab{Pieces: pieces, BOS: 1, EOS: 2, UNK: 0, AddBOS: true, AddSpacePrefix: true}
+	v := &tokenizer.Vocab{Pieces: pieces, BOS: 1, EOS: 2, UNK: 0, AddBOS: true, AddSpacePrefix: true, Space: tokenizer.SpaceGGUF}
 	if v.Scores, err = f.KV.Float32s("tokenizer.ggml.scores"); errors.Is(err, gguf.ErrMissingKey) {
 		v.Scores = make([]float32, n)
 	} else if err != nil {

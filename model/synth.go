@@ -1,0 +1,393 @@
+package model
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"io/fs"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/degen-llm/degen/model/gguf"
+	"github.com/degen-llm/degen/model/tokenizer"
+)
+
+// Stories15M and Stories110M are the shapes of karpathy's tinyllamas
+// checkpoints, which are not available offline: Synth makes random-weight
+// models of these shapes, whose cost per token is the real one.
+var (
+	Stories15M  = Config{Dim: 288, HiddenDim: 768, NLayers: 6, NHeads: 6, NKVHeads: 6, VocabSize: 32000, SeqLen: 256, RopeTheta: 10000, NormEps: 1e-5}
+	Stories110M = Config{Dim: 768, HiddenDim: 2048, NLayers: 12, NHeads: 12, NKVHeads: 12, VocabSize: 32000, SeqLen: 1024, RopeTheta: 10000, NormEps: 1e-5}
+)
+
+// Synthetic is a random-weight model of a given shape. Its weights are a
+// pure function of (Config, Seed, tensor): every format gets the same
+// numbers, and the same seed always gives the same file. Matrices are
+// normal with standard deviation 0.02 (GPT-2/llama2.c's init) and norm
+// weights 1 ± 0.01, so activations stay finite through any depth.
+type Synthetic struct {
+	Config Config
+	Seed   uint64
+	// Untied writes a separate classifier instead of sharing the token
+	// embedding.
+	Untied bool
+}
+
+// Synth describes a random-weight model; write it with Write or WriteFile.
+// RopeTheta and NormEps default to llama2.c's when zero.
+func Synth(cfg Config, seed uint64) (*Synthetic, error) {
+	if cfg.RopeTheta == 0 {
+		cfg.RopeTheta = 10000
+	}
+	if cfg.NormEps == 0 {
+		cfg.NormEps = 1e-5
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Synthetic{Config: cfg, Seed: seed}, nil
+}
+
+// Write writes the model in format FormatLlama2CLegacy, FormatLlama2CV1 or
+// FormatGGUF (F32, with the vocabulary of Vocab). llama2.c formats store
+// no RoPE base or epsilon: they are llama2.c's defaults on load.
+func (s *Synthetic) Write(w io.Writer, format string) error {
+	switch format {
+	case FormatLlama2CLegacy, FormatLlama2CV1:
+		bw := bufio.NewWriterSize(w, 1<<16)
+		if err := s.writeLlama2C(bw, format == FormatLlama2CV1); err != nil {
+			return err
+		}
+		return bw.Flush()
+	case FormatGGUF:
+		return s.writeGGUF(w)
+	}
+	return fmt.Errorf("synthetic model: unknown format %q", format)
+}
+
+// WriteFile writes the model to path, through a temporary file renamed into
+// place, so a reader never sees a partial file.
+func (s *Synthetic) WriteFile(path, format string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	err = s.Write(tmp, format)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+		return fmt.Errorf("writing synthetic model %s: %w", path, err)
+	}
+	return nil
+}
+
+// SynthFile returns the path of the synthetic model (cfg, seed) in format
+// inside dir, writing it first unless a previous call already did: the
+// name encodes the shape, seed and format. Use a cache folder for the
+// large presets (stories15M is 60 MB, stories110M 440 MB).
+func SynthFile(dir string, cfg Config, seed uint64, format string) (string, error) {
+	s, err := Synth(cfg, seed)
+	if err != nil {
+		return "", err
+	}
+	ext := ".bin"
+	if format == FormatGGUF {
+		ext = ".gguf"
+	}
+	c := s.Config
+	name := fmt.Sprintf("synth-%dx%dx%d-h%d-kv%d-v%d-s%d-seed%d-%s%s",
+		c.Dim, c.HiddenDim, c.NLayers, c.NHeads, c.NKVHeads, c.VocabSize, c.SeqLen, seed, format, ext)
+	path := filepath.Join(dir, name)
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	return path, s.WriteFile(path, format)
+}
+
+// tensor kinds, named as in GGUF; the seed of each tensor's generator
+// mixes the model seed with its kind and layer.
+const (
+	kTokEmb = "token_embd"
+	kOutput = "output"
+	kNorm   = "output_norm"
+)
+
+// gen streams n values of one tensor (kind, layer) to w as float32.
+func (s *Synthetic) gen(w io.Writer, kind string, layer, n int) error {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s/%d", kind, layer)
+	rng := rand.New(rand.NewPCG(s.Seed, h.Sum64()))
+	mean, std := 0.0, 0.02
+	if strings.HasSuffix(kind, "norm") {
+		mean, std = 1, 0.01
+	}
+	var buf [1 << 14]byte
+	for n > 0 {
+		k := min(n, len(buf)/4)
+		for i := range k {
+			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(float32(mean+std*rng.NormFloat64())))
+		}
+		if _, err := w.Write(buf[:4*k]); err != nil {
+			return err
+		}
+		n -= k
+	}
+	return nil
+}
+
+// layerKinds lists the per-layer tensors with their sizes, in llama2.c
+// legacy order.
+func (s *Synthetic) layerKinds() []struct {
+	kind string
+	n    int
+} {
+	c := s.Config
+	d, kv, h := c.Dim, c.KVDim(), c.HiddenDim
+	return []struct {
+		kind string
+		n    int
+	}{
+		{"attn_norm", d}, {"attn_q", d * d}, {"attn_k", kv * d}, {"attn_v", kv * d}, {"attn_output", d * d},
+		{"ffn_norm", d}, {"ffn_gate", h * d}, {"ffn_down", d * h}, {"ffn_up", h * d},
+	}
+}
+
+func (s *Synthetic) writeLlama2C(w io.Writer, v1 bool) error {
+	c := s.Config
+	vocab := int32(c.VocabSize)
+	if s.Untied && !v1 {
+		vocab = -vocab // legacy: a negative vocab_size flags the classifier
+	}
+	hdr := []int32{int32(c.Dim), int32(c.HiddenDim), int32(c.NLayers), int32(c.NHeads), int32(c.NKVHeads), vocab, int32(c.SeqLen)}
+	if v1 {
+		var b [llama2cHeaderBytes]byte
+		binary.LittleEndian.PutUint32(b[0:], llama2cMagic)
+		binary.LittleEndian.PutUint32(b[4:], 1)
+		for i, x := range hdr {
+			binary.LittleEndian.PutUint32(b[8+4*i:], uint32(x))
+		}
+		if !s.Untied {
+			b[8+legacyHeaderBytes] = 1
+		}
+		if _, err := w.Write(b[:]); err != nil {
+			return err
+		}
+	} else if err := binary.Write(w, binary.LittleEndian, hdr); err != nil {
+		return err
+	}
+
+	kinds := s.layerKinds()
+	all := func(k int) error { // one kind for every layer, layer-major
+		for l := range c.NLayers {
+			if err := s.gen(w, kinds[k].kind, l, kinds[k].n); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var order []int // indices into kinds
+	if v1 {
+		// norms first (attention, ffn, final), then the embedding and matrices
+		for _, k := range []int{0, 5} {
+			if err := all(k); err != nil {
+				return err
+			}
+		}
+		if err := s.gen(w, kNorm, 0, c.Dim); err != nil {
+			return err
+		}
+		if err := s.gen(w, kTokEmb, 0, c.VocabSize*c.Dim); err != nil {
+			return err
+		}
+		order = []int{1, 2, 3, 4, 6, 7, 8}
+	} else {
+		if err := s.gen(w, kTokEmb, 0, c.VocabSize*c.Dim); err != nil {
+			return err
+		}
+		order = []int{0, 1, 2, 3, 4, 5, 6, 7, 8}
+	}
+	for _, k := range order {
+		if err := all(k); err != nil {
+			return err
+		}
+	}
+	if !v1 {
+		if err := s.gen(w, kNorm, 0, c.Dim); err != nil {
+			return err
+		}
+		// freq_cis_real then freq_cis_imag, (seq_len, head_size/2) each,
+		// as export.py precomputes them (llama2.c ignores them).
+		hs := c.HeadDim()
+		for _, f := range []func(float64) float64{math.Cos, math.Sin} {
+			vals := make([]float32, 0, c.SeqLen*hs/2)
+			for p := range c.SeqLen {
+				for i := 0; i < hs; i += 2 {
+					freq := 1 / math.Pow(float64(c.RopeTheta), float64(i)/float64(hs))
+					vals = append(vals, float32(f(float64(p)*freq)))
+				}
+			}
+			if err := gguf.WriteF32(w, vals); err != nil {
+				return err
+			}
+		}
+	}
+	if s.Untied {
+		return s.gen(w, kOutput, 0, c.VocabSize*c.Dim)
+	}
+	return nil
+}
+
+func (s *Synthetic) writeGGUF(w io.Writer) error {
+	c := s.Config
+	g := gguf.NewWriter()
+	v := s.Vocab()
+	for _, kv := range []gguf.KV{
+		{Key: "general.architecture", Value: "llama"},
+		{Key: "general.name", Value: fmt.Sprintf("synthetic seed %d", s.Seed)},
+		{Key: "llama.context_length", Value: uint32(c.SeqLen)},
+		{Key: "llama.embedding_length", Value: uint32(c.Dim)},
+		{Key: "llama.feed_forward_length", Value: uint32(c.HiddenDim)},
+		{Key: "llama.block_count", Value: uint32(c.NLayers)},
+		{Key: "llama.attention.head_count", Value: uint32(c.NHeads)},
+		{Key: "llama.attention.head_count_kv", Value: uint32(c.NKVHeads)},
+		{Key: "llama.rope.dimension_count", Value: uint32(c.HeadDim())},
+		{Key: "llama.rope.freq_base", Value: c.RopeTheta},
+		{Key: "llama.attention.layer_norm_rms_epsilon", Value: c.NormEps},
+		{Key: "llama.vocab_size", Value: uint32(c.VocabSize)},
+		{Key: "tokenizer.ggml.model", Value: "llama"},
+		{Key: "tokenizer.ggml.tokens", Value: v.Pieces},
+		{Key: "tokenizer.ggml.scores", Value: v.Scores},
+		{Key: "tokenizer.ggml.token_type", Value: v.Types},
+		{Key: "tokenizer.ggml.bos_token_id", Value: uint32(v.BOS)},
+		{Key: "tokenizer.ggml.eos_token_id", Value: uint32(v.EOS)},
+		{Key: "tokenizer.ggml.unknown_token_id", Value: uint32(v.UNK)},
+		{Key: "tokenizer.ggml.add_bos_token", Value: true},
+		{Key: "tokenizer.ggml.add_space_prefix", Value: true},
+	} {
+		if err := g.Set(kv.Key, kv.Value); err != nil {
+			return err
+		}
+	}
+	add := func(name, kind string, layer int, dims ...int) error {
+		ne := make([]uint64, len(dims))
+		n := 1
+		for i, d := range dims {
+			ne[i] = uint64(d)
+			n *= d
+		}
+		return g.AddTensor(name, gguf.F32, ne, func(out io.Writer) error { return s.gen(out, kind, layer, n) })
+	}
+	// ne is innermost first: a (rows, cols) matrix has ne = [cols, rows].
+	d, kv, h, vs := c.Dim, c.KVDim(), c.HiddenDim, c.VocabSize
+	if err := add(tokEmbName, kTokEmb, 0, d, vs); err != nil {
+		return err
+	}
+	if err := add(outNormName, kNorm, 0, d); err != nil {
+		return err
+	}
+	if s.Untied {
+		if err := add(outputName, kOutput, 0, d, vs); err != nil {
+			return err
+		}
+	}
+	shapes := map[string][]int{
+		"attn_norm": {d}, "attn_q": {d, d}, "attn_k": {d, kv}, "attn_v": {d, kv}, "attn_output": {d, d},
+		"ffn_norm": {d}, "ffn_gate": {d, h}, "ffn_down": {h, d}, "ffn_up": {d, h},
+	}
+	for l := range c.NLayers {
+		for _, k := range s.layerKinds() {
+			if err := add(fmt.Sprintf("blk.%d.%s.weight", l, k.kind), k.kind, l, shapes[k.kind]...); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := g.WriteTo(w)
+	return err
+}
+
+// Vocab is the synthetic vocabulary: <unk>, <s>, </s>, the 256 byte tokens
+// <0x00>…<0xFF> when the vocabulary has room for them, then distinct
+// filler pieces ("▁", "a", …, "▁a", …) with decreasing scores, up to the
+// vocabulary size. Pieces use GGUF's "▁" for a space.
+func (s *Synthetic) Vocab() *tokenizer.Vocab {
+	n := s.Config.VocabSize
+	v := &tokenizer.Vocab{UNK: 0, BOS: 1, EOS: 2, AddBOS: true, AddSpacePrefix: true, Space: tokenizer.SpaceGGUF}
+	push := func(p string, score float32, typ int32) {
+		if len(v.Pieces) < n {
+			v.Pieces = append(v.Pieces, p)
+			v.Scores = append(v.Scores, score)
+			v.Types = append(v.Types, typ)
+		}
+	}
+	push("<unk>", 0, tokenizer.TypeUnknown)
+	push("<s>", 0, tokenizer.TypeControl)
+	push("</s>", 0, tokenizer.TypeControl)
+	if n >= 3+256 {
+		for b := range 256 {
+			push(fmt.Sprintf("<0x%02X>", b), 0, tokenizer.TypeByte)
+		}
+	}
+	alphabet := []string{"▁"}
+	for r := 'a'; r <= 'z'; r++ {
+		alphabet = append(alphabet, string(r))
+	}
+	// Strings over the alphabet by increasing length, in order.
+	level := []string{""}
+	for rank := 0; len(v.Pieces) < n; {
+		var next []string
+		for _, p := range level {
+			for _, a := range alphabet {
+				next = append(next, p+a)
+			}
+		}
+		for _, p := range next {
+			push(p, -float32(rank), tokenizer.TypeNormal)
+			rank++
+			if len(v.Pieces) == n {
+				break
+			}
+		}
+		level = next
+	}
+	return v
+}
+
+// WriteTokenizer writes Vocab as a llama2.c tokenizer file (int32
+// max_token_length, then per token a float32 score, an int32 length and
+// the bytes), with "▁" turned back into the space llama2.c files use.
+func (s *Synthetic) WriteTokenizer(w io.Writer) error {
+	v := s.Vocab()
+	pieces := make([]string, len(v.Pieces))
+	maxLen := 0
+	for i, p := range v.Pieces {
+		pieces[i] = strings.ReplaceAll(p, "▁", " ")
+		maxLen = max(maxLen, len(pieces[i]))
+	}
+	bw := bufio.NewWriter(w)
+	le := binary.LittleEndian
+	var b [4]byte
+	put := func(x uint32) { le.PutUint32(b[:], x); bw.Write(b[:]) }
+	put(uint32(maxLen))
+	for i, p := range pieces {
+		put(math.Float32bits(v.Scores[i]))
+		put(uint32(len(p)))
+		bw.WriteString(p)
+	}
+	return bw.Flush() // bufio errors are sticky: Flush reports any
+}

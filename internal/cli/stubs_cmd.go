@@ -4,12 +4,6 @@ import "errors"
 
 var errNotYet = errors.New("not yet implemented")
 
-// ScoreCmd adds metrics to records.
-type ScoreCmd struct{}
-
-// Run scores.
-func (c *ScoreCmd) Run() error { return errNotYet }
-
 // DetectCmd flags degenerate records.
 type DetectCmd struct{}
 

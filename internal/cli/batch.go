@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/degen-llm/degen/internal/jsonl"
+)
+
+// batchSize is how many records are read before the workers start on them.
+const batchSize = 512
+
+// processBatches reads records in batches, runs work on each record with
+// one worker per goroutine (worker i handles records i, i+n, ...), and
+// writes the batch in input order, so the output does not depend on the
+// number of workers.
+//
+//	reader ──batch──▶ worker 0 ┐
+//	                  worker 1 ┼──▶ emit, in input order ──▶ writer
+//	                  ...      ┘
+//
+// work returns an error for a record to stop the run; emit decides what is
+// written (it may drop or add records).
+func processBatches[W any](s *stream, workers []W, work func(w W, rec *jsonl.Record, line int) error, emit func(rec *jsonl.Record) error) error {
+	type item struct {
+		rec  *jsonl.Record
+		line int
+		name string
+		err  error
+	}
+	batch := make([]item, 0, batchSize)
+	for {
+		batch = batch[:0]
+		var readErr error
+		for len(batch) < batchSize {
+			rec, err := s.next()
+			if err != nil {
+				readErr = err
+				break
+			}
+			batch = append(batch, item{rec: rec, line: s.in.Line(), name: s.in.Name()})
+		}
+		if len(batch) > 0 {
+			var wg sync.WaitGroup
+			for wi := range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := wi; i < len(batch); i += len(workers) {
+						batch[i].err = work(workers[wi], batch[i].rec, batch[i].line)
+					}
+				}()
+			}
+			wg.Wait()
+			for i := range batch {
+				if err := batch[i].err; err != nil {
+					return &jsonl.LineError{Input: batch[i].name, Line: batch[i].line, Err: err}
+				}
+				if err := emit(batch[i].rec); err != nil {
+					return err
+				}
+			}
+		}
+		if errors.Is(readErr, io.EOF) {
+			return nil
+		}
+		if readErr != nil {
+			return readErr
+		}
+	}
+}

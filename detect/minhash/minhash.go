@@ -16,7 +16,7 @@
 // probability 1 − (1 − J^R)^B for Jaccard J. [ChooseBands] picks B and R for a
 // threshold by minimising the weighted false-positive and false-negative
 // areas under that curve (the same criterion as datasketch's
-// _optimal_param). Candidates are then verified on their full signatures, so
+// _optimal_param, with false negatives weighted up). Candidates are then verified on their full signatures, so
 // a band-hash collision costs a comparison, never a wrong answer.
 package minhash
 
@@ -162,15 +162,21 @@ func CandidateProb(s float64, b, r int) float64 {
 
 // ChooseBands splits k permutations into b bands of r rows (b·r ≤ k, the
 // rest unused) for the threshold t, minimising
-// ∫₀ᵗ P(s) ds + ∫ₜ¹ (1 − P(s)) ds: the false-positive area below the
-// threshold and the false-negative area above it, equally weighted.
+// 0.2·∫₀ᵗ P(s) ds + 0.8·∫ₜ¹ (1 − P(s)) ds: the false-positive area below
+// the threshold and the false-negative area above it. False negatives
+// weigh four times as much because they are lost for good, while a false
+// candidate only costs one signature comparison (candidates are verified).
+// For k = 128, t = 0.8 this gives 12 bands of 10 rows: pairs at Jaccard
+// 0.9 become candidates with probability 0.994, at 0.8 with 0.74, at 0.5
+// with 0.012.
 func ChooseBands(k int, t float64) (b, r int) {
+	const fpWeight, fnWeight = 0.2, 0.8
 	best := math.Inf(1)
 	for rr := 1; rr <= k; rr++ {
 		bb := k / rr
 		fp := integrate(func(s float64) float64 { return CandidateProb(s, bb, rr) }, 0, t)
 		fn := integrate(func(s float64) float64 { return 1 - CandidateProb(s, bb, rr) }, t, 1)
-		if e := fp + fn; e < best {
+		if e := fpWeight*fp + fnWeight*fn; e < best {
 			best, b, r = e, bb, rr
 		}
 	}

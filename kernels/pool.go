@@ -3,6 +3,7 @@ package kernels
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // Task is work that a Pool splits by index range: Run(lo, hi) handles the
@@ -16,25 +17,51 @@ type Task interface {
 // every call: starting a goroutine per matrix-vector product would cost more
 // than the product itself on small models.
 //
-//	caller ──Run(n, task)──┬─ worker 0: task.Run(0, n/k)      (the caller itself)
-//	                       ├─ worker 1: task.Run(n/k, 2n/k)   (over a channel)
-//	                       └─ ...           ──► WaitGroup ──► Run returns
+//	caller ──Run(n, task)──┬─ itself:  task.Run(0, n/k)
+//	                       ├─ worker 1: task.Run(n/k, 2n/k)   (seq bump, wake if parked)
+//	                       └─ ...        ──► pending hits 0 ──► Run returns
 //
-// The split of [0, n) depends only on n and the thread count, and each item
-// is handled whole by one worker, so results that are computed per item
-// (like matrix rows) are identical for every thread count.
+// A small model issues dozens of products per token, each a few
+// microseconds long, so hand-off latency matters as much as throughput:
+// a worker that finishes spins on its own sequence number for a while
+// (a posted job is seen within nanoseconds) and only then parks on a
+// channel; the caller waits for the last worker the same way. A Run posts
+// jobs into per-worker slots and allocates nothing.
+//
+// The split of [0, n) depends only on n, align and the thread count, and
+// each item is handled whole by one worker, so results that are computed
+// per item (like matrix rows) are identical for every thread count.
 type Pool struct {
 	threads int
-	work    []chan poolJob
-	wg      sync.WaitGroup
-	mu      sync.Mutex // one Run at a time
+	workers []poolWorker // threads-1 of them; the caller is the other one
+	mu      sync.Mutex   // one Run at a time
 	closed  bool
+
+	pending atomic.Int32  // jobs of the current Run not finished yet
+	waiting atomic.Int32  // 1 while the caller is parked on done
+	done    chan struct{} // wakes a parked caller (buffered 1)
 }
 
-type poolJob struct {
-	task   Task
-	lo, hi int
+// poolWorker is one worker's mailbox. task, lo and hi are written by the
+// caller before it bumps seq and read by the worker after it sees the bump;
+// the atomics order the two.
+type poolWorker struct {
+	seq      atomic.Uint32
+	sleeping atomic.Int32  // 1 while parked on wake
+	wake     chan struct{} // buffered 1
+	task     Task          // nil asks the worker to exit
+	lo, hi   int
+	_        [64]byte // keep each worker's hot words on its own cache line
 }
+
+// spinLimit is how many polls a waiter makes before parking: with a
+// runtime.Gosched every spinYield polls this is some tens of microseconds,
+// longer than the gap between the products of one token but short enough
+// that an idle pool stops burning CPU almost at once.
+const (
+	spinLimit = 1 << 14
+	spinYield = 1 << 8
+)
 
 // NewPool starts a pool of threads workers (the caller's goroutine counts as
 // one). threads <= 0 means runtime.NumCPU().
@@ -42,22 +69,62 @@ func NewPool(threads int) *Pool {
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
-	p := &Pool{threads: threads, work: make([]chan poolJob, threads-1)}
-	for i := range p.work {
-		ch := make(chan poolJob, 1)
-		p.work[i] = ch
-		go func() {
-			for j := range ch {
-				j.task.Run(j.lo, j.hi)
-				p.wg.Done()
-			}
-		}()
+	p := &Pool{threads: threads, workers: make([]poolWorker, threads-1), done: make(chan struct{}, 1)}
+	for i := range p.workers {
+		w := &p.workers[i]
+		w.wake = make(chan struct{}, 1)
+		go p.work(w)
 	}
 	return p
 }
 
 // Threads is the number of workers, the caller included.
 func (p *Pool) Threads() int { return p.threads }
+
+func (p *Pool) work(w *poolWorker) {
+	var seen uint32
+	for {
+		s := w.seq.Load()
+		for spins := 0; s == seen; spins++ {
+			if spins < spinLimit {
+				if spins%spinYield == spinYield-1 {
+					runtime.Gosched()
+				}
+				s = w.seq.Load()
+				continue
+			}
+			// Park. Announce it first, then look again: a caller that
+			// bumped seq in between either saw sleeping == 1 and will send
+			// a wake (which must be consumed), or did not and sends none.
+			w.sleeping.Store(1)
+			if s = w.seq.Load(); s != seen {
+				if !w.sleeping.CompareAndSwap(1, 0) {
+					<-w.wake
+				}
+				break
+			}
+			<-w.wake
+			s = w.seq.Load()
+		}
+		seen = s
+		if w.task == nil {
+			return
+		}
+		w.task.Run(w.lo, w.hi)
+		if p.pending.Add(-1) == 0 && p.waiting.Swap(0) == 1 {
+			p.done <- struct{}{}
+		}
+	}
+}
+
+// post hands a job to worker w and wakes it if it is parked.
+func (w *poolWorker) post(task Task, lo, hi int) {
+	w.task, w.lo, w.hi = task, lo, hi
+	w.seq.Add(1)
+	if w.sleeping.Swap(0) == 1 {
+		w.wake <- struct{}{}
+	}
+}
 
 // Run calls task.Run over [0, n) split into contiguous ranges, one per
 // worker, and returns when all are done. Ranges are aligned to multiples of
@@ -71,6 +138,9 @@ func (p *Pool) Run(n, align int, task Task) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.closed {
+		panic("kernels: Run on a closed Pool")
+	}
 	k := p.threads
 	units := (n + align - 1) / align
 	if units < k {
@@ -80,19 +150,32 @@ func (p *Pool) Run(n, align int, task Task) {
 		task.Run(0, n)
 		return
 	}
-	bound := func(i int) int {
-		b := (units * i / k) * align
-		if b > n {
-			b = n
-		}
-		return b
-	}
-	p.wg.Add(k - 1)
+	bound := func(i int) int { return min((units*i/k)*align, n) }
+	p.pending.Store(int32(k - 1))
 	for i := 1; i < k; i++ {
-		p.work[i-1] <- poolJob{task, bound(i), bound(i + 1)}
+		p.workers[i-1].post(task, bound(i), bound(i+1))
 	}
 	task.Run(0, bound(1))
-	p.wg.Wait()
+	p.wait()
+}
+
+// wait returns once every posted job has finished: spin, then park on done
+// with the same announce-and-recheck handshake the workers use.
+func (p *Pool) wait() {
+	for spins := 0; p.pending.Load() != 0; spins++ {
+		if spins < spinLimit {
+			if spins%spinYield == spinYield-1 {
+				runtime.Gosched()
+			}
+			continue
+		}
+		p.waiting.Store(1)
+		if p.pending.Load() == 0 && p.waiting.CompareAndSwap(1, 0) {
+			return
+		}
+		<-p.done
+		return
+	}
 }
 
 // Close stops the workers. The pool must not be used afterwards.
@@ -103,7 +186,7 @@ func (p *Pool) Close() {
 		return
 	}
 	p.closed = true
-	for _, ch := range p.work {
-		close(ch)
+	for i := range p.workers {
+		p.workers[i].post(nil, 0, 0)
 	}
 }

@@ -1,7 +1,12 @@
+//go:build !amd64 || purego
+
 package kernels
 
-// The dispatch points: the generic versions until faster ones are selected
-// by build tag and CPU feature.
+// Without assembly every dispatch point calls the generic Go kernel.
+
+func bestImpl() implID { return implGeneric }
+
+func supportedImpls() []implID { return []implID{implGeneric} }
 
 func dot(a, b []float32) float32 { return dotGeneric(a, b) }
 

@@ -1,0 +1,277 @@
+//go:build !purego
+
+package kernels
+
+import (
+	"sync"
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
+
+// The AVX2 set needs FMA and F16C besides AVX2; the AVX-512 set uses
+// 16-bit masked loads (BW) on 256-bit registers (VL) and calls the AVX2
+// dequantisers. x/sys/cpu already checks that the OS saves the registers.
+var (
+	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C
+	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL
+)
+
+func bestImpl() implID {
+	switch {
+	case hasAVX512:
+		return implAVX512
+	case hasAVX2:
+		return implAVX2
+	}
+	return implGeneric
+}
+
+func supportedImpls() []implID {
+	ids := []implID{implGeneric}
+	if hasAVX2 {
+		ids = append(ids, implAVX2)
+	}
+	if hasAVX512 {
+		ids = append(ids, implAVX512)
+	}
+	return ids
+}
+
+func dot(a, b []float32) float32 {
+	switch impl {
+	case implAVX512:
+		if len(a) == 0 {
+			return 0
+		}
+		return dotAVX512(&a[0], &b[0], len(a))
+	case implAVX2:
+		n8 := len(a) &^ 7
+		if n8 == 0 {
+			return dotGeneric(a, b)
+		}
+		return dotAVX2(&a[0], &b[0], n8) + dotGeneric(a[n8:], b[n8:])
+	}
+	return dotGeneric(a, b)
+}
+
+// simdCols is how many leading columns the assembly handles for the current
+// implementation; the generic tail loop (dotGeneric) adds the rest. AVX-512
+// masks its own tails.
+func simdCols(cols int) int {
+	if impl == implAVX2 {
+		return cols &^ 7
+	}
+	return cols
+}
+
+// The matrix-vector products go four rows at a time. A last group of fewer
+// than four rows repeats its final row in the missing slots (and throws the
+// copies away) instead of using another kernel: every row is then summed by
+// the same instructions wherever the range [r0, r1) starts, which is what
+// makes results independent of how a Pool splits the rows.
+
+func matVecF32(out, w, x []float32, cols, r0, r1 int) {
+	if impl == implGeneric || r0 >= r1 {
+		matVecF32Generic(out, w, x, cols, r0, r1)
+		return
+	}
+	if cols == 0 {
+		clear(out[r0:r1])
+		return
+	}
+	n := simdCols(cols)
+	var tmp [4]float32
+	for r := r0; r < r1; r += 4 {
+		var p [4]*float32
+		for i := range p {
+			p[i] = &w[min(r+i, r1-1)*cols]
+		}
+		if impl == implAVX512 {
+			mv4F32AVX512(p[0], p[1], p[2], p[3], &x[0], n, &tmp)
+		} else {
+			mv4F32AVX2(p[0], p[1], p[2], p[3], &x[0], n, &tmp)
+		}
+		for i := 0; i < 4 && r+i < r1; i++ {
+			if n < cols {
+				row := w[(r+i)*cols : (r+i+1)*cols]
+				tmp[i] += dotGeneric(row[n:], x[n:])
+			}
+			out[r+i] = tmp[i]
+		}
+	}
+}
+
+func matVecF16(out []float32, w []byte, x []float32, cols, r0, r1 int) {
+	if impl == implGeneric || r0 >= r1 {
+		matVecF16Generic(out, w, x, cols, r0, r1)
+		return
+	}
+	if cols == 0 {
+		clear(out[r0:r1])
+		return
+	}
+	n := simdCols(cols)
+	var tmp [4]float32
+	for r := r0; r < r1; r += 4 {
+		var p [4]*uint16
+		for i := range p {
+			p[i] = (*uint16)(unsafe.Pointer(&w[min(r+i, r1-1)*2*cols]))
+		}
+		if impl == implAVX512 {
+			mv4F16AVX512(p[0], p[1], p[2], p[3], &x[0], n, &tmp)
+		} else {
+			mv4F16AVX2(p[0], p[1], p[2], p[3], &x[0], n, &tmp)
+		}
+		for i := 0; i < 4 && r+i < r1; i++ {
+			if n < cols {
+				// convert the tail first so that it is summed exactly as
+				// the dequantised row is in matMul
+				var wt [8]float32
+				row := w[(r+i)*2*cols : (r+i+1)*2*cols]
+				for j := n; j < cols; j++ {
+					wt[j-n] = F16ToF32(uint16(row[2*j]) | uint16(row[2*j+1])<<8)
+				}
+				tmp[i] += dotGeneric(wt[:cols-n], x[n:])
+			}
+			out[r+i] = tmp[i]
+		}
+	}
+}
+
+func matVecQ8(out []float32, w []byte, x []float32, cols, r0, r1 int) {
+	if impl == implGeneric || r0 >= r1 {
+		matVecQ8Generic(out, w, x, cols, r0, r1)
+		return
+	}
+	nb := cols / Q8Block
+	if nb == 0 {
+		clear(out[r0:r1])
+		return
+	}
+	rb := nb * Q8BlockBytes
+	var tmp [4]float32
+	for r := r0; r < r1; r += 4 {
+		var p [4]*byte
+		for i := range p {
+			p[i] = &w[min(r+i, r1-1)*rb]
+		}
+		if impl == implAVX512 {
+			mv4Q8AVX512(p[0], p[1], p[2], p[3], &x[0], nb, &tmp)
+		} else {
+			mv4Q8AVX2(p[0], p[1], p[2], p[3], &x[0], nb, &tmp)
+		}
+		copy(out[r:min(r+4, r1)], tmp[:])
+	}
+}
+
+// scratch holds dequantised weight rows for matMul, one buffer per
+// concurrent caller, reused so that steady-state calls allocate nothing.
+var scratch = sync.Pool{New: func() any { return new([]float32) }}
+
+// matMul runs 4-row by 4-vector (AVX-512) or 4x2 (AVX2) register tiles:
+// each weight vector loaded feeds several input vectors, which is what
+// turns prefill from memory-bound into compute-bound. F16 and Q8_0 rows are
+// first dequantised to float32 (exactly) into a scratch block of 4 rows
+// that stays in L1 while every input vector passes over it. Per (row,
+// vector) pair the arithmetic is that of the matrix-vector kernel, so
+// MatMul's output for vector t equals MatVec's for x[t] bit for bit.
+func matMul(out []float32, m *Mat, x []float32, n, r0, r1 int) {
+	if impl == implGeneric || r0 >= r1 || n == 0 {
+		matMulGeneric(out, m, x, n, r0, r1)
+		return
+	}
+	if n == 1 {
+		MatVec(out, m, x, r0, r1)
+		return
+	}
+	rows, cols := m.Rows, m.Cols
+	k := cols // columns the tiles cover
+	if m.Type == Q8_0 {
+		k = cols / Q8Block * Q8Block
+	}
+	if k == 0 {
+		for t := 0; t < n; t++ {
+			clear(out[t*rows+r0 : t*rows+r1])
+		}
+		return
+	}
+	simd := simdCols(k)
+
+	var buf *[]float32
+	if m.Type != F32 {
+		buf = scratch.Get().(*[]float32)
+		defer scratch.Put(buf)
+		if cap(*buf) < 4*k {
+			*buf = make([]float32, 4*k)
+		}
+		*buf = (*buf)[:4*k]
+	}
+
+	vb := 4 // vectors per tile
+	if impl == implAVX2 {
+		vb = 2
+	}
+	var tile [16]float32
+	for r := r0; r < r1; r += 4 {
+		nr := min(4, r1-r)
+		var wr [4][]float32 // (4, k) the rows of this group, last repeated
+		for i := 0; i < nr; i++ {
+			wr[i] = dequantRow(m, r+i, buf, i, k)
+		}
+		for i := nr; i < 4; i++ {
+			wr[i] = wr[nr-1]
+		}
+		for t := 0; t < n; t += vb {
+			nv := min(vb, n-t)
+			var xp [4][]float32 // (vb, k) the vectors of this tile, last repeated
+			for j := range xp {
+				tj := t + min(j, nv-1)
+				xp[j] = x[tj*cols : tj*cols+k]
+			}
+			if impl == implAVX512 {
+				mm4x4F32AVX512(&wr[0][0], &wr[1][0], &wr[2][0], &wr[3][0],
+					&xp[0][0], &xp[1][0], &xp[2][0], &xp[3][0], simd, &tile)
+			} else {
+				mm4x2F32AVX2(&wr[0][0], &wr[1][0], &wr[2][0], &wr[3][0],
+					&xp[0][0], &xp[1][0], simd, (*[8]float32)(tile[:8]))
+			}
+			for j := 0; j < nv; j++ {
+				o := out[(t+j)*rows+r : (t+j)*rows+r+nr]
+				for i := range o {
+					v := tile[4*j+i]
+					if simd < k {
+						v += dotGeneric(wr[i][simd:], xp[j][simd:])
+					}
+					o[i] = v
+				}
+			}
+		}
+	}
+}
+
+// dequantRow returns row r of m as float32: a view for F32, else the row
+// converted into slot i of buf (each slot k long).
+func dequantRow(m *Mat, r int, buf *[]float32, i, k int) []float32 {
+	switch m.Type {
+	case F32:
+		return m.F32[r*m.Cols : r*m.Cols+k]
+	case F16:
+		dst := (*buf)[i*k : (i+1)*k]
+		src := m.Raw[r*2*m.Cols : (r+1)*2*m.Cols]
+		n8 := k &^ 7
+		if n8 > 0 {
+			f16RowAVX2(&dst[0], (*uint16)(unsafe.Pointer(&src[0])), n8)
+		}
+		for j := n8; j < k; j++ {
+			dst[j] = F16ToF32(uint16(src[2*j]) | uint16(src[2*j+1])<<8)
+		}
+		return dst
+	case Q8_0:
+		dst := (*buf)[i*k : (i+1)*k]
+		rb := m.Type.RowBytes(m.Cols)
+		q8RowAVX2(&dst[0], &m.Raw[r*rb], k/Q8Block)
+		return dst
+	}
+	panic("kernels: unknown dtype")
+}

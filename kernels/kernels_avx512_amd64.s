@@ -1,0 +1,400 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// AVX-512 kernels (AVX512F + AVX512BW/VL for the 16-bit masked loads).
+// Vectors are 16 float32 wide. Tails shorter than 16 elements are done in
+// the same step with a zeroing mask, so the functions accept any length and
+// never read or write past it.
+//
+// Every (row, vector) pair owns one accumulator that steps through k in
+// order, 16 lanes at a time, and REDUCE4 folds four accumulators with one
+// fixed tree. The 4-row matrix-vector kernel and the 4x4 matrix-matrix
+// kernel therefore give bit-identical results for the same row and vector,
+// whichever slot of the tile they occupy.
+
+// permidx picks element 0 of each 128-bit lane: the four sums REDUCE4 leaves.
+DATA permidx<>+0(SB)/4, $0
+DATA permidx<>+4(SB)/4, $4
+DATA permidx<>+8(SB)/4, $8
+DATA permidx<>+12(SB)/4, $12
+DATA permidx<>+16(SB)/4, $0
+DATA permidx<>+20(SB)/4, $0
+DATA permidx<>+24(SB)/4, $0
+DATA permidx<>+28(SB)/4, $0
+DATA permidx<>+32(SB)/4, $0
+DATA permidx<>+36(SB)/4, $0
+DATA permidx<>+40(SB)/4, $0
+DATA permidx<>+44(SB)/4, $0
+DATA permidx<>+48(SB)/4, $0
+DATA permidx<>+52(SB)/4, $0
+DATA permidx<>+56(SB)/4, $0
+DATA permidx<>+60(SB)/4, $0
+GLOBL permidx<>(SB), RODATA|NOPTR, $64
+
+// REDUCE4 folds accumulators a, b, c, d (16 lanes each) into their four
+// horizontal sums, left in the low 128 bits of a as [Σa, Σb, Σc, Σd].
+// It clobbers c, t0, t1. Every accumulator goes through the same tree:
+//   s[i] = ((x[i]+x[i+8]) + (x[i+4]+x[i+12])) for i < 4, then (s0+s1)+(s2+s3).
+//
+//   a = [a.lo256 + a.hi256 | b.lo256 + b.hi256]
+//   c = [c.lo256 + c.hi256 | d.lo256 + d.hi256]
+//   a = [lane0+lane1 of a | lane2+lane3 of a | same of c]   (4 partials each)
+//   a += swap adjacent; a += swap pairs                      (lane sums)
+//   a = permute(a, [0, 4, 8, 12])
+#define REDUCE4(a, b, c, d, t0, t1, idx) \
+	VSHUFF64X2 $0x44, b, a, t0 \
+	VSHUFF64X2 $0xEE, b, a, t1 \
+	VADDPS     t1, t0, a       \
+	VSHUFF64X2 $0x44, d, c, t0 \
+	VSHUFF64X2 $0xEE, d, c, t1 \
+	VADDPS     t1, t0, c       \
+	VSHUFF64X2 $0x88, c, a, t0 \
+	VSHUFF64X2 $0xDD, c, a, t1 \
+	VADDPS     t1, t0, a       \
+	VPERMILPS  $0xB1, a, t0    \
+	VADDPS     t0, a, a        \
+	VPERMILPS  $0x4E, a, t0    \
+	VADDPS     t0, a, a        \
+	VPERMPS    a, idx, a
+
+// TAILMASK sets K1 to the low CX bits (1 <= CX <= 15): the lanes of a tail.
+#define TAILMASK \
+	MOVL  $1, DX  \
+	SHLL  CX, DX  \
+	DECL  DX      \
+	KMOVW DX, K1
+
+// func dotAVX512(a, b *float32, n int) (s float32)
+TEXT ·dotAVX512(SB), NOSPLIT, $0-28
+	MOVQ a+0(FP), SI
+	MOVQ b+8(FP), DI
+	MOVQ n+16(FP), CX
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-64, BX
+
+dot64:
+	// for ; i < n&^63; i += 64 { acc[0..3] += a[i+16j:]*b[i+16j:] }
+	CMPQ AX, BX
+	JAE  dot16pre
+	VMOVUPS (SI)(AX*4), Z4
+	VMOVUPS 64(SI)(AX*4), Z5
+	VMOVUPS 128(SI)(AX*4), Z6
+	VMOVUPS 192(SI)(AX*4), Z7
+	VFMADD231PS (DI)(AX*4), Z4, Z0
+	VFMADD231PS 64(DI)(AX*4), Z5, Z1
+	VFMADD231PS 128(DI)(AX*4), Z6, Z2
+	VFMADD231PS 192(DI)(AX*4), Z7, Z3
+	ADDQ $64, AX
+	JMP  dot64
+
+dot16pre:
+	MOVQ CX, BX
+	ANDQ $-16, BX
+
+dot16:
+	// for ; i < n&^15; i += 16 { acc0 += a[i:i+16]*b[i:i+16] }
+	CMPQ AX, BX
+	JAE  dottail
+	VMOVUPS (SI)(AX*4), Z4
+	VFMADD231PS (DI)(AX*4), Z4, Z0
+	ADDQ $16, AX
+	JMP  dot16
+
+dottail:
+	// the last n%16 elements, masked
+	SUBQ AX, CX
+	JZ   dotsum
+	TAILMASK
+	VMOVUPS.Z (SI)(AX*4), K1, Z4
+	VMOVUPS.Z (DI)(AX*4), K1, Z5
+	VFMADD231PS Z5, Z4, Z0
+
+dotsum:
+	// s = Σ ((acc0+acc1) + (acc2+acc3))
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VMOVSS X0, s+24(FP)
+	VZEROUPPER
+	RET
+
+// func mv4F32AVX512(w0, w1, w2, w3, x *float32, n int, out *[4]float32)
+TEXT ·mv4F32AVX512(SB), NOSPLIT, $0-56
+	MOVQ w0+0(FP), R8
+	MOVQ w1+8(FP), R9
+	MOVQ w2+16(FP), R10
+	MOVQ w3+24(FP), R11
+	MOVQ x+32(FP), SI
+	MOVQ n+40(FP), CX
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-16, BX
+
+mvf32loop:
+	// for ; i < n&^15; i += 16 { xv := x[i:i+16]; acc[r] += w_r[i:i+16]*xv }
+	CMPQ AX, BX
+	JAE  mvf32tail
+	VMOVUPS (SI)(AX*4), Z16
+	VFMADD231PS (R8)(AX*4), Z16, Z0
+	VFMADD231PS (R9)(AX*4), Z16, Z1
+	VFMADD231PS (R10)(AX*4), Z16, Z2
+	VFMADD231PS (R11)(AX*4), Z16, Z3
+	ADDQ $16, AX
+	JMP  mvf32loop
+
+mvf32tail:
+	SUBQ AX, CX
+	JZ   mvf32sum
+	TAILMASK
+	VMOVUPS.Z (SI)(AX*4), K1, Z16
+	VMOVUPS.Z (R8)(AX*4), K1, Z17
+	VMOVUPS.Z (R9)(AX*4), K1, Z18
+	VMOVUPS.Z (R10)(AX*4), K1, Z19
+	VMOVUPS.Z (R11)(AX*4), K1, Z20
+	VFMADD231PS Z17, Z16, Z0
+	VFMADD231PS Z18, Z16, Z1
+	VFMADD231PS Z19, Z16, Z2
+	VFMADD231PS Z20, Z16, Z3
+
+mvf32sum:
+	VMOVDQU32 permidx<>(SB), Z31
+	REDUCE4(Z0, Z1, Z2, Z3, Z16, Z17, Z31)
+	MOVQ out+48(FP), DI
+	VMOVUPS X0, (DI)
+	VZEROUPPER
+	RET
+
+// func mv4F16AVX512(w0, w1, w2, w3 *uint16, x *float32, n int, out *[4]float32)
+TEXT ·mv4F16AVX512(SB), NOSPLIT, $0-56
+	MOVQ w0+0(FP), R8
+	MOVQ w1+8(FP), R9
+	MOVQ w2+16(FP), R10
+	MOVQ w3+24(FP), R11
+	MOVQ x+32(FP), SI
+	MOVQ n+40(FP), CX
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-16, BX
+
+mvf16loop:
+	// for ; i < n&^15; i += 16 { xv := x[i:i+16]; acc[r] += float32(w_r[i:i+16])*xv }
+	CMPQ AX, BX
+	JAE  mvf16tail
+	VMOVUPS (SI)(AX*4), Z16
+	VCVTPH2PS (R8)(AX*2), Z17
+	VCVTPH2PS (R9)(AX*2), Z18
+	VCVTPH2PS (R10)(AX*2), Z19
+	VCVTPH2PS (R11)(AX*2), Z20
+	VFMADD231PS Z17, Z16, Z0
+	VFMADD231PS Z18, Z16, Z1
+	VFMADD231PS Z19, Z16, Z2
+	VFMADD231PS Z20, Z16, Z3
+	ADDQ $16, AX
+	JMP  mvf16loop
+
+mvf16tail:
+	// halves are loaded with a 16-bit masked move first, so no byte past
+	// the row is touched
+	SUBQ AX, CX
+	JZ   mvf16sum
+	TAILMASK
+	VMOVUPS.Z (SI)(AX*4), K1, Z16
+	VMOVDQU16.Z (R8)(AX*2), K1, Y17
+	VMOVDQU16.Z (R9)(AX*2), K1, Y18
+	VMOVDQU16.Z (R10)(AX*2), K1, Y19
+	VMOVDQU16.Z (R11)(AX*2), K1, Y20
+	VCVTPH2PS Y17, Z17
+	VCVTPH2PS Y18, Z18
+	VCVTPH2PS Y19, Z19
+	VCVTPH2PS Y20, Z20
+	VFMADD231PS Z17, Z16, Z0
+	VFMADD231PS Z18, Z16, Z1
+	VFMADD231PS Z19, Z16, Z2
+	VFMADD231PS Z20, Z16, Z3
+
+mvf16sum:
+	VMOVDQU32 permidx<>(SB), Z31
+	REDUCE4(Z0, Z1, Z2, Z3, Z16, Z17, Z31)
+	MOVQ out+48(FP), DI
+	VMOVUPS X0, (DI)
+	VZEROUPPER
+	RET
+
+// Q8STEP does half a Q8_0 block for one row: 16 int8 at off(w) are widened,
+// converted and scaled by the block's scale d (exact: an int8 times a half
+// fits in float32's 24-bit mantissa), then multiply-added with xv.
+//   acc += (float32(int8(w[off:off+16])) * d) * xv
+#define Q8STEP(off, w, d, xv, t, acc) \
+	VPMOVSXBD   off(w), t  \
+	VCVTDQ2PS   t, t       \
+	VMULPS      d, t, t    \
+	VFMADD231PS xv, t, acc
+
+// Q8SCALE broadcasts the F16 scale at the start of the block at w to all
+// 16 lanes of d as float32.
+#define Q8SCALE(w, dy, d) \
+	VPBROADCASTW (w), dy \
+	VCVTPH2PS    dy, d
+
+// func mv4Q8AVX512(w0, w1, w2, w3 *byte, x *float32, nb int, out *[4]float32)
+// nb is the number of 32-element blocks per row.
+TEXT ·mv4Q8AVX512(SB), NOSPLIT, $0-56
+	MOVQ w0+0(FP), R8
+	MOVQ w1+8(FP), R9
+	MOVQ w2+16(FP), R10
+	MOVQ w3+24(FP), R11
+	MOVQ x+32(FP), SI
+	MOVQ nb+40(FP), CX
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	TESTQ CX, CX
+	JZ    mvq8sum
+
+mvq8loop:
+	// for b := 0; b < nb; b++ { for each row r: d := scale(w_r, b);
+	//   acc[r] += (q[0:16]*d)*x[0:16]; acc[r] += (q[16:32]*d)*x[16:32] }
+	VMOVUPS (SI), Z16
+	VMOVUPS 64(SI), Z17
+	Q8SCALE(R8, Y20, Z20)
+	Q8SCALE(R9, Y21, Z21)
+	Q8SCALE(R10, Y22, Z22)
+	Q8SCALE(R11, Y23, Z23)
+	Q8STEP(2, R8, Z20, Z16, Z24, Z0)
+	Q8STEP(2, R9, Z21, Z16, Z25, Z1)
+	Q8STEP(2, R10, Z22, Z16, Z26, Z2)
+	Q8STEP(2, R11, Z23, Z16, Z27, Z3)
+	Q8STEP(18, R8, Z20, Z17, Z24, Z0)
+	Q8STEP(18, R9, Z21, Z17, Z25, Z1)
+	Q8STEP(18, R10, Z22, Z17, Z26, Z2)
+	Q8STEP(18, R11, Z23, Z17, Z27, Z3)
+	ADDQ $34, R8
+	ADDQ $34, R9
+	ADDQ $34, R10
+	ADDQ $34, R11
+	ADDQ $128, SI
+	DECQ CX
+	JNZ  mvq8loop
+
+mvq8sum:
+	VMOVDQU32 permidx<>(SB), Z31
+	REDUCE4(Z0, Z1, Z2, Z3, Z16, Z17, Z31)
+	MOVQ out+48(FP), DI
+	VMOVUPS X0, (DI)
+	VZEROUPPER
+	RET
+
+// MMSTEP multiply-adds one 16-lane step of four weight rows (Z16..Z19) with
+// the vector xv into that vector's four accumulators a0..a3.
+#define MMSTEP(xv, a0, a1, a2, a3) \
+	VFMADD231PS xv, Z16, a0 \
+	VFMADD231PS xv, Z17, a1 \
+	VFMADD231PS xv, Z18, a2 \
+	VFMADD231PS xv, Z19, a3
+
+// func mm4x4F32AVX512(w0, w1, w2, w3, x0, x1, x2, x3 *float32, n int, out *[16]float32)
+// out[4*v+r] = dot(w_r[:n], x_v[:n]); accumulator of (r, v) is Z(4v+r).
+TEXT ·mm4x4F32AVX512(SB), NOSPLIT, $0-80
+	MOVQ w0+0(FP), R8
+	MOVQ w1+8(FP), R9
+	MOVQ w2+16(FP), R10
+	MOVQ w3+24(FP), R11
+	MOVQ x0+32(FP), SI
+	MOVQ x1+40(FP), DI
+	MOVQ x2+48(FP), DX
+	MOVQ x3+56(FP), R12
+	MOVQ n+64(FP), CX
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-16, BX
+
+mmf32loop:
+	// for ; i < n&^15; i += 16 { load w_r[i:i+16] once, use it for 4 vectors }
+	CMPQ AX, BX
+	JAE  mmf32tail
+	VMOVUPS (R8)(AX*4), Z16
+	VMOVUPS (R9)(AX*4), Z17
+	VMOVUPS (R10)(AX*4), Z18
+	VMOVUPS (R11)(AX*4), Z19
+	VMOVUPS (SI)(AX*4), Z20
+	VMOVUPS (DI)(AX*4), Z21
+	VMOVUPS (DX)(AX*4), Z22
+	VMOVUPS (R12)(AX*4), Z23
+	MMSTEP(Z20, Z0, Z1, Z2, Z3)
+	MMSTEP(Z21, Z4, Z5, Z6, Z7)
+	MMSTEP(Z22, Z8, Z9, Z10, Z11)
+	MMSTEP(Z23, Z12, Z13, Z14, Z15)
+	ADDQ $16, AX
+	JMP  mmf32loop
+
+mmf32tail:
+	// the same step on the last n%16 elements, zero-masked
+	SUBQ AX, CX
+	JZ   mmf32sum
+	MOVL  $1, R13
+	SHLL  CX, R13
+	DECL  R13
+	KMOVW R13, K1
+	VMOVUPS.Z (R8)(AX*4), K1, Z16
+	VMOVUPS.Z (R9)(AX*4), K1, Z17
+	VMOVUPS.Z (R10)(AX*4), K1, Z18
+	VMOVUPS.Z (R11)(AX*4), K1, Z19
+	VMOVUPS.Z (SI)(AX*4), K1, Z20
+	VMOVUPS.Z (DI)(AX*4), K1, Z21
+	VMOVUPS.Z (DX)(AX*4), K1, Z22
+	VMOVUPS.Z (R12)(AX*4), K1, Z23
+	MMSTEP(Z20, Z0, Z1, Z2, Z3)
+	MMSTEP(Z21, Z4, Z5, Z6, Z7)
+	MMSTEP(Z22, Z8, Z9, Z10, Z11)
+	MMSTEP(Z23, Z12, Z13, Z14, Z15)
+
+mmf32sum:
+	VMOVDQU32 permidx<>(SB), Z31
+	MOVQ out+72(FP), DI
+	REDUCE4(Z0, Z1, Z2, Z3, Z16, Z17, Z31)
+	VMOVUPS X0, (DI)
+	REDUCE4(Z4, Z5, Z6, Z7, Z16, Z17, Z31)
+	VMOVUPS X4, 16(DI)
+	REDUCE4(Z8, Z9, Z10, Z11, Z16, Z17, Z31)
+	VMOVUPS X8, 32(DI)
+	REDUCE4(Z12, Z13, Z14, Z15, Z16, Z17, Z31)
+	VMOVUPS X12, 48(DI)
+	VZEROUPPER
+	RET

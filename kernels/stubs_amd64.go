@@ -1,0 +1,71 @@
+//go:build !purego
+
+package kernels
+
+// Assembly kernels. Each doc comment is the Go loop the kernel computes;
+// the dispatch code in dispatch_amd64.go is their only caller and checks
+// every length first. Pointers are to the first element of a row or
+// vector; n counts float32 (or half) elements, nb counts Q8_0 blocks.
+
+// dotAVX512 returns Σ a[i]*b[i] for i < n, any n >= 0.
+//
+//go:noescape
+func dotAVX512(a, b *float32, n int) (s float32)
+
+// mv4F32AVX512 sets out[r] = Σ_i w_r[i]*x[i] for the four rows w0..w3.
+//
+//go:noescape
+func mv4F32AVX512(w0, w1, w2, w3, x *float32, n int, out *[4]float32)
+
+// mv4F16AVX512 is mv4F32AVX512 with rows of IEEE halves.
+//
+//go:noescape
+func mv4F16AVX512(w0, w1, w2, w3 *uint16, x *float32, n int, out *[4]float32)
+
+// mv4Q8AVX512 sets out[r] = Σ_b Σ_j (float32(q_r[b][j])*d_r[b]) * x[32b+j]
+// over nb Q8_0 blocks of each row.
+//
+//go:noescape
+func mv4Q8AVX512(w0, w1, w2, w3 *byte, x *float32, nb int, out *[4]float32)
+
+// mm4x4F32AVX512 sets out[4*v+r] = Σ_i w_r[i]*x_v[i] for 4 rows and 4
+// vectors, with the same per-pair arithmetic as mv4F32AVX512.
+//
+//go:noescape
+func mm4x4F32AVX512(w0, w1, w2, w3, x0, x1, x2, x3 *float32, n int, out *[16]float32)
+
+// dotAVX2 returns Σ a[i]*b[i] for i < n, n a multiple of 8.
+//
+//go:noescape
+func dotAVX2(a, b *float32, n int) (s float32)
+
+// mv4F32AVX2 sets out[r] = Σ_i w_r[i]*x[i] for i < n, n a multiple of 8.
+//
+//go:noescape
+func mv4F32AVX2(w0, w1, w2, w3, x *float32, n int, out *[4]float32)
+
+// mv4F16AVX2 is mv4F32AVX2 with rows of IEEE halves.
+//
+//go:noescape
+func mv4F16AVX2(w0, w1, w2, w3 *uint16, x *float32, n int, out *[4]float32)
+
+// mv4Q8AVX2 is mv4Q8AVX512 with 8-wide vectors.
+//
+//go:noescape
+func mv4Q8AVX2(w0, w1, w2, w3 *byte, x *float32, nb int, out *[4]float32)
+
+// mm4x2F32AVX2 sets out[4*v+r] = Σ_i w_r[i]*x_v[i] for 4 rows and 2
+// vectors, n a multiple of 8, with the per-pair arithmetic of mv4F32AVX2.
+//
+//go:noescape
+func mm4x2F32AVX2(w0, w1, w2, w3, x0, x1 *float32, n int, out *[8]float32)
+
+// f16RowAVX2 sets dst[i] = F16ToF32(src[i]) for i < n, n a multiple of 8.
+//
+//go:noescape
+func f16RowAVX2(dst *float32, src *uint16, n int)
+
+// q8RowAVX2 dequantises nb Q8_0 blocks: dst[32b+j] = float32(q[b][j])*d[b].
+//
+//go:noescape
+func q8RowAVX2(dst *float32, src *byte, nb int)

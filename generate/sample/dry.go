@@ -26,7 +26,7 @@ import (
 //     extend the repeat; each such token keeps its largest L.
 //  5. Each such token, unless it is on its own a sequence breaker, loses
 //     Multiplier · Base^(L − AllowedLength) from its logit (the exponent
-//     clamped so the power stays below the float32 maximum).
+//     clamped at ln(FLT_MAX)/ln(Base) as llama.cpp does).
 //
 // Breakers are strings, matched against the text of tokens: every token whose
 // text contains a breaker is a one-token breaker; a token whose text ends
@@ -204,9 +204,11 @@ func (d *DRY) Process(h *History, c *Candidates) {
 		c.counts[t] = max(c.counts[t], int32(l+1))
 	}
 
+	// In float32 like llama.cpp, whose bound then sits exactly at the edge
+	// for some bases (2 gives 128, and 2^128 overflows to +Inf).
 	maxExp := 0
 	if d.Base > 1.000001 {
-		maxExp = int(floatMaxLog / math.Log(float64(d.Base)))
+		maxExp = int(float32(floatMaxLog) / float32(math.Log(float64(d.Base))))
 	}
 	c.eachTallied(func(i int, l1 int32) {
 		if d.singleBreaker(c.IDs[i]) {

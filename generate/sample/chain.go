@@ -82,3 +82,14 @@ func ff(x float32) string { return strconv.FormatFloat(float64(x), 'g', -1, 32) 
 
 // keepAtLeast is the effective min_tokens_to_keep: never below 1.
 func keepAtLeast(n int) int { return max(n, 1) }
+
+// Select draws a token with the coin from candidates that Process has
+// shaped, then lets the stateful processors observe it: the sampling step of
+// a chain with mirostat. It returns −1 when there is no distribution.
+func (ch Chain) Select(h *History, c *Candidates, coin float32) int32 {
+	id := Sample(c, coin)
+	if id >= 0 {
+		ch.Observe(h, c, id)
+	}
+	return id
+}

@@ -23,6 +23,7 @@ package minhash
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -271,7 +272,10 @@ func (ix *Index) Add(sig []uint32) int {
 // entry.
 func (ix *Index) Best(sig []uint32, keep func(entry int) bool) (int, float64) {
 	best, bestSim := -1, 0.0
-	var seen map[int32]struct{}
+	// Candidates are few (usually none), so a slice beats a map for
+	// skipping the ones already compared in an earlier band.
+	var seenBuf [16]int32
+	seen := seenBuf[:0]
 	for band := range ix.B {
 		key := bandHash(sig[band*ix.R:(band+1)*ix.R], band)
 		e, ok := ix.buckets[band][key]
@@ -279,15 +283,10 @@ func (ix *Index) Best(sig []uint32, keep func(entry int) bool) (int, float64) {
 			continue
 		}
 		for ; e >= 0; e = ix.next[band][e] {
-			if ix.B > 1 {
-				if seen == nil {
-					seen = map[int32]struct{}{}
-				}
-				if _, dup := seen[e]; dup {
-					continue
-				}
-				seen[e] = struct{}{}
+			if slices.Contains(seen, e) {
+				continue
 			}
+			seen = append(seen, e)
 			if keep != nil && !keep(int(e)) {
 				continue
 			}

@@ -1,0 +1,199 @@
+package filter
+
+import (
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/degen-llm/degen/detect"
+	"github.com/degen-llm/degen/detect/minhash"
+	"github.com/degen-llm/degen/internal/textseg"
+)
+
+// CollapseOptions are the thresholds of [CollapseRepeatsWith].
+type CollapseOptions struct {
+	// WordRules, CJKRules and MaxPeriod decide which back-to-back runs of a
+	// phrase are collapsed: the copy rules of detect (by default eight
+	// copies of a word, five of a short phrase, three of a longer block),
+	// so "very very" and "ha ha ha" stay while loops go.
+	WordRules, CJKRules []detect.CopyRule
+	MaxPeriod           int
+	// MinSegmentWeight is the length a clause needs before its repeats
+	// are removed, in characters with CJK counted twice (default 20):
+	// short clauses such as "Yes." or "Chorus:" legitimately recur.
+	MinSegmentWeight int
+}
+
+// DefaultCollapseOptions returns the defaults, taken from
+// detect.DefaultOptions with MaxPeriod 64.
+func DefaultCollapseOptions() CollapseOptions {
+	d := detect.DefaultOptions()
+	return CollapseOptions{WordRules: d.WordRules, CJKRules: d.CJKRules, MaxPeriod: 64, MinSegmentWeight: d.MinSegmentWeight}
+}
+
+// CollapseRepeats is CollapseRepeatsWith(text, DefaultCollapseOptions()).
+func CollapseRepeats(text string) (string, int) {
+	return CollapseRepeatsWith(text, DefaultCollapseOptions())
+}
+
+// CollapseRepeatsWith removes repetition from text in two passes and
+// returns the result with the number of copies removed:
+//
+//  1. phrases: a block of tokens repeated back to back often enough (see
+//     CollapseOptions) keeps its first copy; the later copies go, and so
+//     does a cut-off copy at the very end of the text;
+//  2. clauses (detect.Segments with CJK commas): a clause whose normalised
+//     form (case, punctuation and spacing ignored) appeared before is
+//     removed wherever it recurs, with the whitespace before it.
+//
+// Everything kept is byte-for-byte the original text, punctuation and
+// spacing included.
+func CollapseRepeatsWith(text string, opt CollapseOptions) (string, int) {
+	text, n1 := collapsePhrases(text, opt)
+	text, n2 := collapseSegments(text, opt)
+	return text, n1 + n2
+}
+
+type span struct{ lo, hi int } // bytes [lo, hi) to delete
+
+func collapsePhrases(text string, opt CollapseOptions) (string, int) {
+	type tok struct {
+		id         int32
+		norm       string
+		start, end int
+		cjk        bool
+	}
+	var toks []tok
+	ids := map[string]int32{}
+	for _, t := range textseg.Split(nil, text, textseg.Words) {
+		n := minhash.Normalize(t.Text)
+		if n == "" {
+			continue
+		}
+		id, ok := ids[n]
+		if !ok {
+			id = int32(len(ids))
+			ids[n] = id
+		}
+		r, _ := utf8.DecodeRuneInString(t.Text)
+		// end stops before trailing punctuation, so that a cut keeps the
+		// punctuation after the last copy: "a, a, a." → "a."
+		end := t.Start + len(strings.TrimRightFunc(t.Text, isPunct))
+		toks = append(toks, tok{id, n, t.Start, end, textseg.IsCJK(r)})
+	}
+	need := func(i, p int) float64 {
+		cjk := 0
+		for _, t := range toks[i : i+p] {
+			if t.cjk {
+				cjk++
+			}
+		}
+		rules := opt.WordRules
+		if 2*cjk > p {
+			rules = opt.CJKRules
+		}
+		for _, r := range rules {
+			if p <= r.MaxPeriod {
+				return r.MinCopies
+			}
+		}
+		return 1e18
+	}
+	var cuts []span
+	removed := 0
+	n := len(toks)
+	for i := 0; i < n; {
+		found := false
+		for p := 1; p <= opt.MaxPeriod && i+2*p <= n; p++ {
+			m := 0 // tokens after the first copy that continue period p
+			for i+p+m < n && toks[i+p+m].id == toks[i+m].id {
+				m++
+			}
+			full := 1 + m/p
+			if float64(full) < need(i, p) {
+				continue
+			}
+			last := i + full*p - 1 // last token of the last full copy
+			cutOff := false        // a copy cut short by the end of the text follows
+			switch e := i + p + m; {
+			case e == n && m%p > 0:
+				cutOff = true
+			case e == n-1:
+				// The budget may end mid-word: "… bunny. It is a bunn".
+				t, c := toks[n-1].norm, toks[n-1-p].norm
+				cutOff = len(t) < len(c) && c[:len(t)] == t
+			}
+			if cutOff {
+				last = n - 1
+				removed++
+			}
+			cuts = append(cuts, span{toks[i+p-1].end, toks[last].end})
+			removed += full - 1
+			i = last + 1
+			found = true
+			break
+		}
+		if !found {
+			i++
+		}
+	}
+	return apply(text, cuts), removed
+}
+
+func collapseSegments(text string, opt CollapseOptions) (string, int) {
+	segs := detect.Segments(text, detect.Clauses)
+	seen := map[string]bool{}
+	var cuts []span
+	prevEnd := 0
+	for _, s := range segs {
+		if weight(s.Norm) >= opt.MinSegmentWeight {
+			if seen[s.Norm] {
+				cuts = append(cuts, span{prevEnd, s.End})
+				continue // the kept text still ends at prevEnd
+			}
+			seen[s.Norm] = true
+		}
+		prevEnd = s.End
+	}
+	return apply(text, cuts), len(cuts)
+}
+
+// weight counts characters of a normalised segment, CJK twice (the
+// measure of detect's MinSegmentWeight).
+func weight(norm string) int {
+	w := 0
+	for _, r := range norm {
+		switch {
+		case r == ' ':
+		case textseg.IsCJK(r):
+			w += 2
+		default:
+			w++
+		}
+	}
+	return w
+}
+
+// apply deletes the spans (sorted, possibly adjacent) from text.
+func apply(text string, cuts []span) string {
+	if len(cuts) == 0 {
+		return text
+	}
+	sort.Slice(cuts, func(i, j int) bool { return cuts[i].lo < cuts[j].lo })
+	out := make([]byte, 0, len(text))
+	pos := 0
+	for _, c := range cuts {
+		if c.lo < pos {
+			c.lo = pos
+		}
+		if c.hi <= c.lo {
+			continue
+		}
+		out = append(out, text[pos:c.lo]...)
+		pos = c.hi
+	}
+	return string(append(out, text[pos:]...))
+}
+
+func isPunct(r rune) bool { return unicode.IsPunct(r) || unicode.IsSymbol(r) }

@@ -148,9 +148,12 @@ func (f *File) TensorData(ti *TensorInfo) ([]byte, error) {
 // span bounds-checks a tensor's data against the file.
 func (f *File) span(ti *TensorInfo, size uint64) ([]byte, error) {
 	n := uint64(len(f.data))
+	if f.DataOffset > n || ti.Offset > n-f.DataOffset {
+		return nil, fmt.Errorf("tensor %s: data offset %d is past the end of the file (%d bytes): truncated", ti.Name, ti.Offset, n)
+	}
 	start := f.DataOffset + ti.Offset
-	if start < f.DataOffset || start > n || size > n-start {
-		return nil, fmt.Errorf("tensor %s: data [%d, %d) runs past the end of the file (%d bytes): truncated", ti.Name, f.DataOffset+ti.Offset, f.DataOffset+ti.Offset+size, n)
+	if size > n-start {
+		return nil, fmt.Errorf("tensor %s: data [%d, %d) runs past the end of the file (%d bytes): truncated", ti.Name, start, start+size, n)
 	}
 	return f.data[start : start+size : start+size], nil
 }

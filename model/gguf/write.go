@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 )
 
 // Writer builds a GGUF version 3 file: metadata set with Set, tensors added
@@ -125,6 +126,20 @@ func sliceElemType(s any) (ValueType, bool) {
 // written; it must write exactly the tensor's size in bytes. Dims are ne,
 // innermost first.
 func (w *Writer) AddTensor(name string, typ TensorType, dims []uint64, write func(io.Writer) error) error {
+	if err := w.checkTensor(name, typ, dims); err != nil {
+		return err
+	}
+	if write == nil {
+		return fmt.Errorf("tensor %s: no data writer", name)
+	}
+	ti := TensorInfo{Name: name, Dims: append([]uint64(nil), dims...), Type: typ}
+	size, _ := ti.Size()
+	w.names[name] = true
+	w.tensors = append(w.tensors, wtensor{info: ti, size: size, write: write})
+	return nil
+}
+
+func (w *Writer) checkTensor(name string, typ TensorType, dims []uint64) error {
 	if w.names[name] {
 		return fmt.Errorf("tensor %s added twice", name)
 	}
@@ -138,16 +153,23 @@ func (w *Writer) AddTensor(name string, typ TensorType, dims []uint64, write fun
 	if len(dims) > 0 && dims[0]%tr.blockSize != 0 {
 		return fmt.Errorf("tensor %s: type %s needs rows of a multiple of %d elements, has %d", name, typ, tr.blockSize, dims[0])
 	}
-	ti := TensorInfo{Name: name, Dims: append([]uint64(nil), dims...), Type: typ}
-	size, _ := ti.Size()
-	w.names[name] = true
-	w.tensors = append(w.tensors, wtensor{info: ti, size: size, write: write})
+	total := uint64(1)
+	for _, d := range dims {
+		hi, lo := bits.Mul64(total, d)
+		if hi != 0 || lo > 1<<56 { // the reader's bound
+			return fmt.Errorf("tensor %s: dims %v have too many elements", name, dims)
+		}
+		total = lo
+	}
 	return nil
 }
 
 // AddTensorBytes adds a tensor from its encoded bytes, which are kept (not
 // copied) until WriteTo.
 func (w *Writer) AddTensorBytes(name string, typ TensorType, dims []uint64, data []byte) error {
+	if err := w.checkTensor(name, typ, dims); err != nil {
+		return err
+	}
 	ti := TensorInfo{Dims: dims, Type: typ}
 	if size, ok := ti.Size(); ok && size != uint64(len(data)) {
 		return fmt.Errorf("tensor %s: %s %v takes %d bytes, got %d", name, typ, dims, size, len(data))

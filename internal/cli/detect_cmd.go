@@ -1,0 +1,339 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+
+	"github.com/degen-llm/degen/detect"
+	"github.com/degen-llm/degen/internal/jsonl"
+	"github.com/degen-llm/degen/internal/tty"
+)
+
+// DetectCmd flags degenerate records.
+type DetectCmd struct {
+	InputFlags
+
+	TextField   string  `default:"text" help:"Field holding the text to judge."`
+	GroupBy     string  `help:"Field whose value groups records (e.g. prompt): flag groups whose members are near-identical (homogeneous_group). Holds the input in memory."`
+	Corpus      bool    `help:"Flag records that are near-duplicates of an earlier record of another group (near_duplicate_of), by MinHash over shingles."`
+	Threshold   float64 `default:"0.8" help:"Jaccard similarity above which --corpus calls two records near-duplicates."`
+	EmitRetry   bool    `help:"Write only the records to regenerate, as prompt records with the next \"params\" of the ladder and an \"attempt\" count, for 'degen generate'."`
+	MaxAttempts int     `default:"4" help:"Regeneration attempts after which a degenerate record is no longer sent back (regenerate false)."`
+	Eval        string  `help:"Evaluate the detector on a labelled JSONL set (id, text, label, kind, lang, group) and print precision, recall and F1 per kind; no other input is read." type:"existingfile"`
+	Workers     int     `default:"0" help:"Records judged in parallel (0: one per CPU)."`
+}
+
+// Help shows examples.
+func (c *DetectCmd) Help() string {
+	return `Adds "detect": {degenerate, reasons, loop, signals, regenerate, attempt, params}
+to every record. reasons are stable names: tail_loop, repeated_sentence,
+repeated_phrase, near_loop, low_entropy, homogeneous_group, near_duplicate_of.
+loop says where the repetition starts (character and token offset), the
+repeated unit, its period and how many copies. Token-level signals use
+"generation"."token_ids" when the record has them.
+
+For a flagged record, params are the next settings of the regeneration ladder
+(new seed, sampling, hotter temperature, repetition penalty, then
+no-repeat-ngram), so 'degen detect --emit-retry | degen generate' regenerates
+only those records.
+
+Examples:
+  degen detect generated.jsonl > judged.jsonl
+  degen detect --group-by prompt --corpus samples.jsonl > judged.jsonl
+  degen detect --emit-retry judged.jsonl | degen generate > retried.jsonl
+  degen detect --eval ../shared/eval/detect_public.jsonl`
+}
+
+// detectOut is the "detect" object of a record.
+type detectOut struct {
+	detect.Result
+	Group           *detect.GroupResult `json:"group,omitempty"`
+	NearDuplicateOf string              `json:"near_duplicate_of,omitempty"`
+	Similarity      float64             `json:"similarity,omitempty"`
+	Regenerate      bool                `json:"regenerate"`
+	Attempt         int                 `json:"attempt"`
+	Params          map[string]any      `json:"params,omitempty"`
+}
+
+// judged is a record with its verdict, before the group steps.
+type judged struct {
+	rec *jsonl.Record
+	out detectOut
+}
+
+// Run detects.
+func (c *DetectCmd) Run(g *Globals, io *IO) error {
+	if c.Eval != "" {
+		return c.runEval(io)
+	}
+	s, err := c.InputFlags.open(io)
+	if err != nil {
+		return err
+	}
+	var corpus *detect.CorpusIndex
+	if c.Corpus {
+		if corpus, err = detect.NewCorpusIndex(c.Threshold); err != nil {
+			s.close()
+			return usagef("%v", err)
+		}
+	}
+	nw := c.Workers
+	if nw <= 0 {
+		nw = runtime.NumCPU()
+	}
+	opt := detect.DefaultOptions()
+	bar := tty.NewProgress(io.Stderr, g.showProgress(io), -1, "detect", "records")
+	var held []judged // with --group-by
+	flagged := 0
+	seq := 0
+	err = processBatches(s, make([]struct{}, nw), func(_ struct{}, rec *jsonl.Record, _ int) error {
+		text, ok, err := rec.GetString(c.TextField)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("no %q field (choose it with --text-field)", c.TextField)
+		}
+		ids := tokenIDs(rec)
+		res := detect.Detect(text, ids, opt)
+		if ids != nil && res.Loop != nil && res.Loop.StartChar < 0 {
+			// Token ids decide, but only the text can say where the loop
+			// starts in characters and what its unit reads; take the
+			// location from the text when it sees the loop too.
+			if tr := detect.Detect(text, nil, opt); tr.Loop != nil {
+				res.Loop = tr.Loop
+			} else if start, unit, ok := textTailLoop(text, min(res.Loop.Copies, 2)); ok {
+				res.Loop.StartChar, res.Loop.Unit = start, unit
+				res.Loop.StartByte = len(string([]rune(text)[:start]))
+			}
+		}
+		return rec.SetValue("detect", detectOut{Result: res})
+	}, func(rec *jsonl.Record) error {
+		bar.Add(1)
+		seq++
+		var j judged
+		raw, _ := rec.Get("detect")
+		if err := json.Unmarshal(raw, &j.out); err != nil {
+			return err
+		}
+		j.rec = rec
+		if corpus != nil {
+			text, _, _ := rec.GetString(c.TextField)
+			group := c.groupOf(rec)
+			id := recordID(rec, seq)
+			if dup, sim := corpus.Query(group, text); dup != "" {
+				j.out.NearDuplicateOf, j.out.Similarity = dup, sim
+				j.out.addReason("near_duplicate_of")
+			}
+			corpus.Add(id, group, text)
+		}
+		if c.GroupBy != "" {
+			held = append(held, j)
+			return nil
+		}
+		return c.emit(s, &j, &flagged)
+	})
+	if err == nil && c.GroupBy != "" {
+		err = c.judgeGroups(s, held, &flagged)
+	}
+	bar.Finish()
+	if ferr := s.finish(g, io, "detect"); err == nil {
+		err = ferr
+	}
+	if err == nil {
+		g.logf(io, "detect: %d of %d records degenerate", flagged, s.nIn)
+	}
+	return err
+}
+
+func (o *detectOut) addReason(r string) {
+	for _, x := range o.Reasons {
+		if x == r {
+			return
+		}
+	}
+	o.Reasons = append(o.Reasons, r)
+	o.Degenerate = true
+}
+
+// groupOf is the value of the --group-by field as a string ("" when absent).
+func (c *DetectCmd) groupOf(rec *jsonl.Record) string {
+	if c.GroupBy == "" {
+		return ""
+	}
+	raw, ok := rec.Lookup(c.GroupBy)
+	if !ok {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+// judgeGroups flags the members of homogeneous groups, then writes the
+// records in input order.
+func (c *DetectCmd) judgeGroups(s *stream, held []judged, flagged *int) error {
+	members := map[string][]int{}
+	var order []string
+	for i := range held {
+		k := c.groupOf(held[i].rec)
+		if _, ok := members[k]; !ok {
+			order = append(order, k)
+		}
+		members[k] = append(members[k], i)
+	}
+	gd := detect.DefaultGroupDetector()
+	for _, k := range order {
+		idx := members[k]
+		texts := make([]string, len(idx))
+		for n, i := range idx {
+			texts[n], _, _ = held[i].rec.GetString(c.TextField)
+		}
+		gr := gd.Check(texts)
+		for _, i := range idx {
+			g := gr
+			held[i].out.Group = &g
+			if gr.Degenerate {
+				held[i].out.addReason("homogeneous_group")
+			}
+		}
+	}
+	for i := range held {
+		if err := c.emit(s, &held[i], flagged); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emit decides regeneration and writes the record.
+func (c *DetectCmd) emit(s *stream, j *judged, flagged *int) error {
+	o := &j.out
+	o.Attempt = attemptOf(j.rec)
+	if o.Degenerate {
+		*flagged++
+		if o.Attempt < c.MaxAttempts {
+			o.Regenerate = true
+			o.Params = detect.NextParams(o.Attempt+1, prevParams(j.rec))
+		}
+	}
+	if c.EmitRetry {
+		if !o.Regenerate {
+			return nil
+		}
+		r := j.rec
+		for _, k := range []string{"text", "generation", "score", "detect"} {
+			r.Delete(k)
+		}
+		if err := r.SetValue("params", o.Params); err != nil {
+			return err
+		}
+		if err := r.SetValue("attempt", o.Attempt+1); err != nil {
+			return err
+		}
+		return s.write(r)
+	}
+	if err := j.rec.SetValue("detect", o); err != nil {
+		return err
+	}
+	return s.write(j.rec)
+}
+
+// tokenIDs returns "generation"."token_ids" when the record has them.
+func tokenIDs(rec *jsonl.Record) []int {
+	raw, ok := rec.Lookup("generation.token_ids")
+	if !ok {
+		return nil
+	}
+	var ids []int
+	if json.Unmarshal(raw, &ids) != nil {
+		return nil
+	}
+	return ids
+}
+
+// attemptOf is the record's "attempt" count (0 for a first generation).
+func attemptOf(rec *jsonl.Record) int {
+	raw, ok := rec.Get("attempt")
+	if !ok {
+		return 0
+	}
+	n, err := strconv.Atoi(string(raw))
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// prevParams are the settings the text was generated with: the effective
+// "generation"."params", else the record's own "params".
+func prevParams(rec *jsonl.Record) map[string]any {
+	for _, path := range []string{"generation.params", "params"} {
+		if raw, ok := rec.Lookup(path); ok {
+			var m map[string]any
+			if json.Unmarshal(raw, &m) == nil {
+				return m
+			}
+		}
+	}
+	return map[string]any{}
+}
+
+// recordID names a record for near_duplicate_of: its "id" field, else its
+// position in the input.
+func recordID(rec *jsonl.Record, seq int) string {
+	if raw, ok := rec.Get("id"); ok {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+		return string(raw)
+	}
+	return "#" + strconv.Itoa(seq)
+}
+
+func (c *DetectCmd) runEval(io *IO) error {
+	f, err := os.Open(c.Eval)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	recs, err := detect.ReadRecords(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Eval, err)
+	}
+	if len(recs) == 0 {
+		return errors.New(c.Eval + ": no records")
+	}
+	rep := detect.Evaluate(recs)
+	_, err = fmt.Fprint(io.Stdout, rep.Table())
+	return err
+}
+
+// textTailLoop finds, in the characters of text, the shortest period p
+// whose copies end the text with at least minCopies copies covering at
+// least 16 characters, and returns where they start (in characters) and
+// the first copy. Identical token ids decode to identical text, so a loop
+// found on token ids is periodic in the text too.
+func textTailLoop(text string, minCopies float64) (start int, unit string, ok bool) {
+	r := []rune(text)
+	n := len(r)
+	for p := 1; p <= n/2 && p <= 4096; p++ {
+		run := 0 // characters i with r[i] == r[i+p], counted back from the end
+		for i := n - 1 - p; i >= 0 && r[i] == r[i+p]; i-- {
+			run++
+		}
+		span := run + p
+		if float64(span)/float64(p) >= minCopies && span >= 16 {
+			s := n - span
+			return s, string(r[s : s+p]), true
+		}
+	}
+	return 0, "", false
+}

@@ -1,5 +1,10 @@
 package score
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // This file measures how many bytes zlib's compress2(level 6) — what
 // Python's zlib.compress(data) and so Whisper's compression_ratio use —
 // would produce for a text, without producing them.
@@ -32,12 +37,6 @@ const (
 	zTooFar       = 4096
 	zLitBufSize   = 1 << 14 // memLevel 8 + 6
 	zWinInit      = zMaxMatch
-
-	// configuration_table[6]
-	zGoodMatch = 8
-	zMaxLazy   = 16
-	zNiceMatch = 128
-	zMaxChain  = 128
 
 	zLCodes   = 286 // literal/length codes
 	zDCodes   = 30
@@ -131,9 +130,24 @@ func newZTree(elems int, static, extra []int, base, maxLength int) zTree {
 		static: static, extra: extra, base: base, elems: elems, maxLength: maxLength}
 }
 
+// zConfig is a row of zlib's configuration_table; levels 4–9 use
+// deflate_slow, the only strategy ported here.
+type zConfig struct{ good, lazy, nice, chain int }
+
+var zConfigs = map[int]zConfig{
+	4: {4, 4, 16, 16},
+	5: {8, 16, 32, 32},
+	6: {8, 16, 128, 128},
+	7: {8, 32, 128, 256},
+	8: {32, 128, 258, 1024},
+	9: {32, 258, 258, 4096},
+}
+
 // zlibSizer holds the deflate state. One per goroutine; about 260 KB.
 type zlibSizer struct {
-	window [zWindowSize + zMaxMatch + 8]byte
+	cfg zConfig
+
+	window [zWindowSize + zMaxMatch + 16]byte
 	head   [1 << zHashBits]uint16
 	prev   [zWSize]uint16
 
@@ -161,15 +175,20 @@ type zlibSizer struct {
 	blCount              [zMaxBits + 1]int
 }
 
-func newZlibSizer() *zlibSizer {
-	z := &zlibSizer{}
+// newZlibSizer returns a sizer for a zlib level in 4..9 (ok false otherwise).
+func newZlibSizer(level int) (*zlibSizer, bool) {
+	cfg, ok := zConfigs[level]
+	if !ok {
+		return nil, false
+	}
+	z := &zlibSizer{cfg: cfg}
 	z.ltree = newZTree(zLCodes, zStaticL[:], zExtraLBits[:], 257, zMaxBits)
 	z.dtree = newZTree(zDCodes, zStaticD[:], zExtraDBits[:], 0, zMaxBits)
 	z.bltree = newZTree(zBLCodes, nil, zExtraBLBits[:], 0, zMaxBL)
-	return z
+	return z, true
 }
 
-// size returns len(zlib.compress(data)) at level 6 (2-byte header, deflate
+// size returns len(zlib.compress(data, level)) (2-byte header, deflate
 // stream, 4-byte Adler-32).
 func (z *zlibSizer) size(data []byte) int {
 	clear(z.head[:])
@@ -272,42 +291,38 @@ func slide(m uint16) uint16 {
 }
 
 func (z *zlibSizer) longestMatch(curMatch int) int {
-	chain := zMaxChain
+	chain := z.cfg.chain
 	win := z.window[:]
 	scan := z.strstart
 	bestLen := z.prevLength
-	nice := zNiceMatch
+	nice := z.cfg.nice
 	limit := 0 // NIL: position 0 never starts a match, as in zlib
 	if z.strstart > zMaxDist {
 		limit = z.strstart - zMaxDist
 	}
-	scanEnd1 := win[scan+bestLen-1]
-	scanEnd := win[scan+bestLen]
-	if z.prevLength >= zGoodMatch {
+	if z.prevLength >= z.cfg.good {
 		chain >>= 2
 	}
 	if nice > z.lookahead {
 		nice = z.lookahead
 	}
-	s0, s1 := win[scan], win[scan+1]
+	// A candidate must agree on the two bytes ending the best match so far
+	// and on the first two bytes (the third follows from the hash); 16-bit
+	// loads test both pairs at once, like zlib's UNALIGNED_OK variant.
+	start := binary.LittleEndian.Uint16(win[scan:])
+	end := binary.LittleEndian.Uint16(win[scan+bestLen-1:])
+	cur := win[scan : scan+zMaxMatch+8]
 	for {
-		m := curMatch
-		if win[m+bestLen] == scanEnd && win[m+bestLen-1] == scanEnd1 && win[m] == s0 && win[m+1] == s1 {
-			// Byte 2 is equal because the hash of 3 bytes is (zlib skips it too).
-			n := 3
-			a := win[scan : scan+zMaxMatch]
-			b := win[m : m+zMaxMatch]
-			for n < zMaxMatch && a[n] == b[n] {
-				n++
-			}
+		if binary.LittleEndian.Uint16(win[curMatch+bestLen-1:]) == end &&
+			binary.LittleEndian.Uint16(win[curMatch:]) == start {
+			n := matchLen(cur, win[curMatch:curMatch+zMaxMatch+8])
 			if n > bestLen {
 				z.matchStart = curMatch
 				bestLen = n
 				if n >= nice {
 					break
 				}
-				scanEnd1 = win[scan+bestLen-1]
-				scanEnd = win[scan+bestLen]
+				end = binary.LittleEndian.Uint16(win[scan+bestLen-1:])
 			}
 		}
 		curMatch = int(z.prev[curMatch&zWMask])
@@ -323,6 +338,19 @@ func (z *zlibSizer) longestMatch(curMatch int) int {
 		return bestLen
 	}
 	return z.lookahead
+}
+
+// matchLen is the length of the common prefix of a and b from byte 3 on,
+// at most zMaxMatch, compared 8 bytes at a time (both have 8 bytes of slack
+// past zMaxMatch: the window is padded).
+func matchLen(a, b []byte) int {
+	a, b = a[:zMaxMatch+8], b[:zMaxMatch+8]
+	for n := 3; n < zMaxMatch; n += 8 {
+		if x := binary.LittleEndian.Uint64(a[n:]) ^ binary.LittleEndian.Uint64(b[n:]); x != 0 {
+			return min(n+bits.TrailingZeros64(x)>>3, zMaxMatch)
+		}
+	}
+	return zMaxMatch
 }
 
 func (z *zlibSizer) tallyLit(c byte) bool {
@@ -354,7 +382,7 @@ func (z *zlibSizer) deflateSlow() {
 		}
 		z.prevLength, z.prevMatch = z.matchLength, z.matchStart
 		z.matchLength = zMinMatch - 1
-		if hashHead != 0 && z.prevLength < zMaxLazy && z.strstart-hashHead <= zMaxDist {
+		if hashHead != 0 && z.prevLength < z.cfg.lazy && z.strstart-hashHead <= zMaxDist {
 			z.matchLength = z.longestMatch(hashHead)
 			if z.matchLength == zMinMatch && z.strstart-z.matchStart > zTooFar {
 				z.matchLength = zMinMatch - 1

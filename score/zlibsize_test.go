@@ -18,7 +18,8 @@ func TestZlibSizeReferenceCases(t *testing.T) {
 	require.NoError(t, err)
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<24)
-	z := newZlibSizer()
+	z, ok := newZlibSizer(6)
+	require.True(t, ok)
 	for sc.Scan() {
 		var d struct {
 			ID     string

@@ -1,0 +1,95 @@
+package score
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+// benchTexts builds about size bytes of records of 200 B to 8 KB: word
+// salad over a Zipf-like 5000-word vocabulary, a third of it ending in a
+// loop of a phrase, a tenth Chinese.
+func benchTexts(size int) []string {
+	state := uint64(42)
+	rnd := func(n int) int {
+		state = state*6364136223846793005 + 1442695040888963407
+		return int((state >> 33) % uint64(n))
+	}
+	vocab := make([]string, 5000)
+	for i := range vocab {
+		var sb strings.Builder
+		for range 2 + rnd(8) {
+			sb.WriteByte(byte('a' + rnd(26)))
+		}
+		vocab[i] = sb.String()
+	}
+	word := func() string { // rank ~ 1/u: a heavy head
+		r := int(math.Min(4998, 1/(float64(rnd(1<<20))/(1<<20)+1e-4)))
+		return vocab[r+rnd(2)]
+	}
+	var texts []string
+	for total := 0; total < size; {
+		n := 200 + rnd(8000)
+		var sb strings.Builder
+		if rnd(10) == 0 {
+			for sb.Len() < n {
+				sb.WriteRune(rune(0x4e00 + rnd(2000)))
+				if rnd(12) == 0 {
+					sb.WriteString("。")
+				}
+			}
+		} else {
+			loop := rnd(3) == 0
+			for sb.Len() < n {
+				if loop && sb.Len() > n/2 {
+					phrase := word() + " " + word() + " " + word() + ". "
+					for sb.Len() < n {
+						sb.WriteString(phrase)
+					}
+					break
+				}
+				sb.WriteString(word())
+				sb.WriteByte(' ')
+			}
+		}
+		texts = append(texts, sb.String())
+		total += sb.Len()
+	}
+	return texts
+}
+
+// BenchmarkScoreText scores about 10 MB of records on one goroutine with
+// all per-record metrics (words tokenisation, n = 1..4, zlib level 6).
+func BenchmarkScoreText(b *testing.B) {
+	texts := benchTexts(10 << 20)
+	total := 0
+	for _, t := range texts {
+		total += len(t)
+	}
+	s := mustScorer(b, Options{})
+	b.SetBytes(int64(total))
+	b.ResetTimer()
+	for b.Loop() {
+		for _, t := range texts {
+			if _, err := s.Score(t); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func BenchmarkZlibSize(b *testing.B) {
+	texts := benchTexts(10 << 20)
+	total := 0
+	for _, t := range texts {
+		total += len(t)
+	}
+	z, _ := newZlibSizer(6)
+	b.SetBytes(int64(total))
+	b.ResetTimer()
+	for b.Loop() {
+		for _, t := range texts {
+			z.size([]byte(t))
+		}
+	}
+}

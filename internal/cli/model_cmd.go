@@ -16,8 +16,8 @@ import (
 
 // ModelCmd groups the model subcommands.
 type ModelCmd struct {
-	Info  ModelInfoCmd  `cmd:"" help:"Print a model file's format, architecture, shapes, vocabulary and tensor types."`
-	Pull  ModelPullCmd  `cmd:"" help:"Download a known tinyllamas checkpoint and its tokenizer into the cache."`
+	Info     ModelInfoCmd     `cmd:"" help:"Print a model file's format, architecture, shapes, vocabulary and tensor types."`
+	Pull     ModelPullCmd     `cmd:"" help:"Download a known tinyllamas checkpoint and its tokenizer into the cache."`
 	Synth    ModelSynthCmd    `cmd:"" help:"Write a random-weight model of a real shape (for benchmarks)."`
 	Quantize ModelQuantizeCmd `cmd:"" help:"Rewrite a model as GGUF with Q8_0, F16 or F32 weights."`
 }

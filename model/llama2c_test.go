@@ -15,7 +15,7 @@ import (
 // 37, the norms in float32, then each matrix as int8 values and one
 // float32 scale per group, the scale being max|x|/127 of its group.
 // It returns the file and the dequantized weights a loader must produce.
-func v2Export(t *testing.T, m *Model, gs int, untied bool) ([]byte, [][]float32) {
+func v2Export(t testing.TB, m *Model, gs int, untied bool) ([]byte, [][]float32) {
 	t.Helper()
 	c := m.Config
 	var buf bytes.Buffer

@@ -220,7 +220,7 @@ type ggufEdit struct {
 	tensor func(ti *gguf.TensorInfo, data []byte) (gguf.TensorType, []uint64, []byte)
 }
 
-func rewriteGGUF(t *testing.T, data []byte, e ggufEdit) []byte {
+func rewriteGGUF(t testing.TB, data []byte, e ggufEdit) []byte {
 	t.Helper()
 	f, err := gguf.Parse(data)
 	require.NoError(t, err)

@@ -124,3 +124,5 @@ func guarded(n, off int) (s []float32, check func(t *testing.T)) {
 		}
 	}
 }
+
+func newTestRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed+1)) }

@@ -1,0 +1,67 @@
+package kernels
+
+import (
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+)
+
+// fencedBytes returns n bytes that end exactly where an inaccessible page
+// begins, so a kernel reading even one byte past its input faults. The
+// guard bands of the other tests only catch writes; this catches reads,
+// which masked tails (AVX-512) and scalar tails (AVX2) must not make.
+func fencedBytes(t *testing.T, n int) []byte {
+	t.Helper()
+	page := unix.Getpagesize()
+	size := (n+page-1)/page*page + page
+	mem, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = unix.Munmap(mem) })
+	require.NoError(t, unix.Mprotect(mem[size-page:], unix.PROT_NONE))
+	return mem[size-page-n : size-page : size-page]
+}
+
+func fencedF32(t *testing.T, src []float32) []float32 {
+	b := fencedBytes(t, 4*len(src))
+	if len(src) == 0 {
+		return nil
+	}
+	f := unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(src))
+	copy(f, src)
+	return f
+}
+
+// TestNoOverread runs every kernel on inputs that end at a fenced page; a
+// read past the end kills the test binary with SIGSEGV.
+func TestNoOverread(t *testing.T) {
+	r := newTestRand(13)
+	forEachImpl(t, func(t *testing.T) {
+		for n := 1; n <= maxLen; n++ {
+			a, b := fencedF32(t, randF32(r, n)), fencedF32(t, randF32(r, n))
+			_ = Dot(a, b)
+
+			const rows = 5
+			x := fencedF32(t, randF32(r, n))
+			m := NewF32(fencedF32(t, randF32(r, rows*n)), rows, n)
+			out := make([]float32, 3*rows)
+			MatVec(out[:rows], &m, x, 0, rows)
+			MatMul(out, &m, fencedF32(t, randF32(r, 3*n)), 3, 0, rows)
+
+			h := Mat{Type: F16, Rows: rows, Cols: n, Raw: fencedBytes(t, rows*2*n)}
+			copy(h.Raw, randF16Raw(r, rows*n))
+			MatVec(out[:rows], &h, x, 0, rows)
+			MatMul(out, &h, fencedF32(t, randF32(r, 3*n)), 3, 0, rows)
+		}
+		for nb := 1; nb <= 3; nb++ {
+			const rows = 5
+			cols := nb * Q8Block
+			q := Mat{Type: Q8_0, Rows: rows, Cols: cols, Raw: fencedBytes(t, rows*nb*Q8BlockBytes)}
+			copy(q.Raw, randQ8Raw(r, rows, cols))
+			out := make([]float32, 3*rows)
+			MatVec(out[:rows], &q, fencedF32(t, randF32(r, cols)), 0, rows)
+			MatMul(out, &q, fencedF32(t, randF32(r, 3*cols)), 3, 0, rows)
+		}
+	})
+}

@@ -8,7 +8,7 @@ import "unicode/utf8"
 type symbol struct {
 	start, end int
 	prev, next int   // neighbours' indexes, -1 at the ends
-	id         int32 // its piece id, -1 when the text is no piece (byte fallback)
+	id         int32 // its piece id, negative when the text is no piece (byte fallback)
 }
 
 // bigram is a candidate merge of two adjacent symbols into the piece id.
@@ -87,22 +87,70 @@ func (t *Tokenizer) encode(st *encodeState, dst []int, text string) []int {
 	// own; it is no piece, so it falls back to its byte token.
 	syms := st.syms[:0]
 	for i := 0; i < len(buf); {
+		c := buf[i]
+		if c < utf8.RuneSelf {
+			syms = append(syms, symbol{start: i, end: i + 1, id: t.asciiID[c]})
+			i++
+			continue
+		}
 		_, n := utf8.DecodeRune(buf[i:])
 		id, ok := t.match[string(buf[i:i+n])]
 		if !ok {
-			id = -1
+			id = noMatch
 		}
-		k := len(syms)
-		syms = append(syms, symbol{start: i, end: i + n, prev: k - 1, next: k + 1, id: id})
+		syms = append(syms, symbol{start: i, end: i + n, id: id})
 		i += n
 	}
-	syms[len(syms)-1].next = -1
 	st.syms = syms
 
+	// Merges happen only inside pieces, so a boundary between characters x
+	// and y that no piece contains as the substring xy is never crossed:
+	// the text falls apart there into segments that merge independently,
+	// in the same order as they would in one queue. For Llama that cuts
+	// before almost every "▁", so the queue holds one word at a time and
+	// stays small and cache-resident however long the text is.
 	st.queue = st.queue[:0]
-	for i := 1; i < len(syms); i++ {
-		t.tryPair(st, i-1, i)
+	first := 0 // first symbol of the current segment
+	for i := range syms {
+		syms[i].prev, syms[i].next = i-1, i+1
+		if i == first {
+			syms[i].prev = -1
+		}
+		if i+1 < len(syms) {
+			pair := t.pairID(buf, &syms[i], &syms[i+1])
+			if pair >= 0 {
+				st.push(bigram{left: i, right: i + 1, score: t.v.Scores[pair], size: syms[i+1].end - syms[i].start, id: pair})
+			}
+			if pair != noMatch || !t.split {
+				continue
+			}
+		}
+		syms[i].next = -1
+		t.merge(st)
+		dst = t.emit(st, dst, first)
+		first = i + 1
 	}
+	return dst
+}
+
+// pairID classifies the adjacent characters a, b: the id of the piece a+b,
+// noPiece if a+b only occurs inside longer pieces, noMatch if nowhere.
+func (t *Tokenizer) pairID(buf []byte, a, b *symbol) int32 {
+	if a.end-a.start == 1 && b.end-b.start == 1 {
+		if x, y := buf[a.start], buf[b.start]; x < utf8.RuneSelf && y < utf8.RuneSelf {
+			return t.asciiPair[int(x)<<7|int(y)]
+		}
+	}
+	id, ok := t.pairs[string(buf[a.start:b.end])]
+	if !ok {
+		return noMatch
+	}
+	return id
+}
+
+// merge runs the queued merges of a segment until none is left.
+func (t *Tokenizer) merge(st *encodeState) {
+	syms := st.syms
 	for len(st.queue) > 0 {
 		b := st.pop()
 		l, r := &syms[b.left], &syms[b.right]
@@ -118,14 +166,17 @@ func (t *Tokenizer) encode(st *encodeState, dst []int, text string) []int {
 		t.tryPair(st, l.prev, b.left)
 		t.tryPair(st, b.left, l.next)
 	}
+}
 
-	for i := 0; i >= 0; i = syms[i].next {
-		s := &syms[i]
+// emit appends the ids of the segment that starts with symbol first.
+func (t *Tokenizer) emit(st *encodeState, dst []int, first int) []int {
+	for i := first; i >= 0; i = st.syms[i].next {
+		s := &st.syms[i]
 		if s.id >= 0 {
 			dst = append(dst, int(s.id))
 			continue
 		}
-		dst = t.byteFallback(dst, buf[s.start:s.end])
+		dst = t.byteFallback(dst, st.text[s.start:s.end])
 	}
 	return dst
 }

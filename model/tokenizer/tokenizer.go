@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Tokenizer encodes text to token ids and decodes them back with one
@@ -19,6 +20,18 @@ type Tokenizer struct {
 	// SentencePiece: the text "<0x41>" is six characters, not byte 0x41.
 	match map[string]int32
 	ids   map[string]int // every piece, for ID
+
+	// Tables that let encoding skip most map lookups and cut the text into
+	// independent segments (see encode). pairs maps every two-character
+	// substring of a matchable piece to the id of that two-character piece,
+	// or to noPiece when it only occurs inside longer pieces. asciiID and
+	// asciiPair are the same for ASCII characters, with noMatch for absent.
+	// split is false when some piece is not valid UTF-8, which makes the
+	// two-character argument unsound, so segments are not cut.
+	pairs     map[string]int32
+	asciiID   [128]int32
+	asciiPair [128 * 128]int32
+	split     bool
 
 	byteID [256]int32 // id of the byte token of each byte, -1 when missing
 
@@ -101,6 +114,7 @@ func New(v *Vocab) (*Tokenizer, error) {
 			t.control[id] = true
 		}
 	}
+	t.buildPairs()
 	t.states.New = func() any { return new(encodeState) }
 	return t, nil
 }
@@ -157,4 +171,50 @@ func (t *Tokenizer) IsControl(id int) bool {
 func (t *Tokenizer) ID(piece string) (int, bool) {
 	id, ok := t.ids[piece]
 	return id, ok
+}
+
+// Values of pairs, asciiID and asciiPair besides piece ids.
+const (
+	noMatch = -2 // no piece, nor part of one
+	noPiece = -1 // part of a longer piece only
+)
+
+// buildPairs fills the tables of two-character substrings of the matchable
+// pieces and of the ASCII characters.
+func (t *Tokenizer) buildPairs() {
+	for i := range t.asciiID {
+		t.asciiID[i] = noMatch
+		if id, ok := t.match[string(rune(i))]; ok {
+			t.asciiID[i] = id
+		}
+	}
+	for i := range t.asciiPair {
+		t.asciiPair[i] = noMatch
+	}
+	t.pairs = make(map[string]int32)
+	t.split = true
+	for p := range t.match {
+		if !utf8.ValidString(p) {
+			t.split = false
+		}
+		prev := -1 // byte offset of the previous character
+		for i := 0; i < len(p); {
+			_, n := utf8.DecodeRuneInString(p[i:])
+			if prev >= 0 {
+				if _, seen := t.pairs[p[prev:i+n]]; !seen {
+					t.pairs[p[prev:i+n]] = noPiece
+				}
+			}
+			prev = i
+			i += n
+		}
+	}
+	for pair := range t.pairs {
+		if id, ok := t.match[pair]; ok {
+			t.pairs[pair] = id
+		}
+		if len(pair) == 2 && pair[0] < utf8.RuneSelf && pair[1] < utf8.RuneSelf {
+			t.asciiPair[int(pair[0])<<7|int(pair[1])] = t.pairs[pair]
+		}
+	}
 }

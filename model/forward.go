@@ -36,8 +36,9 @@ type State struct {
 	// these between positions.
 	Hidden []float32
 
-	mv   matVecTask
-	attn attnTask
+	mv    matVecTask
+	attn  attnTask
+	batch batchBufs // prefill buffers, grown on first use
 }
 
 // RopeScaling changes how positions map to RoPE angles, to run past the

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/degen-llm/degen/internal/shared"
@@ -110,5 +111,46 @@ func TestHiddenIsFinalNorm(t *testing.T) {
 	for _, id := range []int{0, 13, 511} {
 		m.Weights.Output.Row(row, id)
 		require.InDelta(t, kernels.Dot(row, st.Hidden), logits[id], 1e-4)
+	}
+}
+
+// TestPrefillMatchesForward checks that a batched prefill fills the cache
+// and gives the logits and hidden states that token-by-token Forward does,
+// for a prompt fed whole and in two chunks, at 1 and 2 threads.
+func TestPrefillMatchesForward(t *testing.T) {
+	tokens, _ := referenceLogits(t)
+	dir, err := shared.Models()
+	require.NoError(t, err)
+	m, err := model.Load(filepath.Join(dir, "stories260K.bin"), model.LoadOptions{})
+	require.NoError(t, err)
+	defer m.Close()
+	for _, threads := range []int{1, 2} {
+		pool := kernels.NewPool(threads)
+		ref, err := m.NewState(pool, model.StateOptions{})
+		require.NoError(t, err)
+		var wantHidden [][]float32
+		var want []float32
+		for pos, tok := range tokens {
+			want = append([]float32(nil), ref.Forward(tok, pos)...)
+			wantHidden = append(wantHidden, append([]float32(nil), ref.Hidden...))
+		}
+		next := 400 // one more token after the prompt: attends to the prefilled cache
+		wantNext := append([]float32(nil), ref.Forward(next, len(tokens))...)
+
+		for _, split := range []int{len(tokens), 3} {
+			st, err := m.NewState(pool, model.StateOptions{})
+			require.NoError(t, err)
+			hidden := make([]float32, split*m.Config.Dim)
+			got := st.Prefill(tokens[:split], 0, hidden)
+			for i := 0; i < split; i++ {
+				assert.InDeltaSlice(t, wantHidden[i], hidden[i*m.Config.Dim:(i+1)*m.Config.Dim], 1e-4)
+			}
+			if split < len(tokens) {
+				got = st.Prefill(tokens[split:], split, nil)
+			}
+			assert.InDeltaSlice(t, want, got, 1e-4, "threads %d split %d", threads, split)
+			assert.InDeltaSlice(t, wantNext, st.Forward(next, len(tokens)), 1e-4)
+		}
+		pool.Close()
 	}
 }

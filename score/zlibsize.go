@@ -191,8 +191,17 @@ func newZlibSizer(level int) (*zlibSizer, bool) {
 // size returns len(zlib.compress(data, level)) (2-byte header, deflate
 // stream, 4-byte Adler-32).
 func (z *zlibSizer) size(data []byte) int {
-	clear(z.head[:])
+	z.reset()
 	z.in, z.inPos = data, 0
+	z.deflate(true)
+	z.in, z.inPos = nil, 0
+	return 2 + z.bits>>3 + 4
+}
+
+// reset starts a new stream.
+func (z *zlibSizer) reset() {
+	clear(z.head[:])
+	z.in, z.inPos = nil, 0
 	z.strstart, z.blockStrt, z.lookahead, z.insert, z.insH = 0, 0, 0, 0, 0
 	z.highWater = 0
 	z.matchLength, z.prevLength = zMinMatch-1, zMinMatch-1
@@ -200,9 +209,23 @@ func (z *zlibSizer) size(data []byte) int {
 	z.matchAvailable = false
 	z.bits = 0
 	z.initBlock()
-	z.deflateSlow()
-	z.in = nil
-	return 2 + (z.bits+7)>>3 + 4
+}
+
+// write feeds p to the stream (deflate with Z_NO_FLUSH). zlib processes a
+// position only once MIN_LOOKAHEAD bytes follow it or the stream is
+// finishing, so feeding a text in pieces gives the same stream as feeding it
+// at once. p is fully copied into the window before write returns.
+func (z *zlibSizer) write(p []byte) {
+	z.in, z.inPos = p, 0
+	z.deflate(false)
+	z.in, z.inPos = nil, 0
+}
+
+// finish ends the stream (Z_FINISH) and returns the deflate stream's size
+// in bytes, without any container.
+func (z *zlibSizer) finish() int {
+	z.deflate(true)
+	return z.bits >> 3
 }
 
 func (z *zlibSizer) initBlock() {
@@ -367,11 +390,15 @@ func (z *zlibSizer) tallyDist(dist, lc int) bool {
 	return z.syms == zLitBufSize-1
 }
 
-// deflateSlow is deflate_slow called once with all input and Z_FINISH.
-func (z *zlibSizer) deflateSlow() {
+// deflate is deflate_slow with Z_NO_FLUSH (finish false: returns when it
+// needs more input) or Z_FINISH.
+func (z *zlibSizer) deflate(finish bool) {
 	for {
 		if z.lookahead < zMinLookahead {
 			z.fillWindow()
+			if z.lookahead < zMinLookahead && !finish {
+				return
+			}
 			if z.lookahead == 0 {
 				break
 			}

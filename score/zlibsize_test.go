@@ -3,6 +3,8 @@ package score
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
+	"github.com/stretchr/testify/assert"
 	"math"
 	"os"
 	"testing"
@@ -36,5 +38,30 @@ func TestZlibSizeReferenceCases(t *testing.T) {
 		if float64(got) != want {
 			t.Errorf("%s len %d: got %d want %v", d.ID, len(d.Text), got, want)
 		}
+	}
+}
+
+// TestZlibStreaming feeds texts in pieces of many sizes and checks the
+// stream size equals the one-shot size (which the test above ties to zlib).
+func TestZlibStreaming(t *testing.T) {
+	z, ok := newZlibSizer(6)
+	require.True(t, ok)
+	var all []byte
+	for _, c := range loadCases(t) {
+		all = append(all, c.Text...)
+		all = append(all, ' ')
+	}
+	all = append(all, all...) // > 2 windows: slides happen while streaming
+	want := z.size(all)
+	for _, piece := range []int{1, 7, 261, 262, 4096, 65536, 1 << 20} {
+		t.Run(fmt.Sprint(piece), func(t *testing.T) {
+			z.reset()
+			for p := all; len(p) > 0; {
+				n := min(piece, len(p))
+				z.write(p[:n])
+				p = p[n:]
+			}
+			assert.Equal(t, want, 2+z.finish()+4)
+		})
 	}
 }

@@ -154,3 +154,49 @@ func TestPrefillMatchesForward(t *testing.T) {
 		pool.Close()
 	}
 }
+
+// TestBatchMatchesForward runs three sequences at different positions in
+// one batch and compares each with its own token-by-token run.
+func TestBatchMatchesForward(t *testing.T) {
+	dir, err := shared.Models()
+	require.NoError(t, err)
+	m, err := model.Load(filepath.Join(dir, "stories260K.bin"), model.LoadOptions{})
+	require.NoError(t, err)
+	defer m.Close()
+	seqs := [][]int{{1, 403, 407, 261, 378, 432}, {1, 300, 301}, {1, 13, 200, 201, 202}}
+	for _, threads := range []int{1, 2} {
+		pool := kernels.NewPool(threads)
+		ref := make([]*model.State, len(seqs))
+		bat := make([]*model.State, len(seqs))
+		for i := range seqs {
+			ref[i], err = m.NewState(pool, model.StateOptions{})
+			require.NoError(t, err)
+			bat[i], err = m.NewState(pool, model.StateOptions{})
+			require.NoError(t, err)
+		}
+		b := m.NewBatch(pool, len(seqs))
+		// Step s feeds every sequence that still has a token at s.
+		for step := 0; step < 6; step++ {
+			var states []*model.State
+			var toks, pos []int
+			for i, sq := range seqs {
+				if step < len(sq) {
+					ref[i].Forward(sq[step], step)
+					states = append(states, bat[i])
+					toks = append(toks, sq[step])
+					pos = append(pos, step)
+				}
+			}
+			b.Forward(states, toks, pos)
+			for i, sq := range seqs {
+				if step < len(sq) {
+					assert.InDeltaSlice(t, ref[i].Logits, bat[i].Logits, 1e-4, "threads %d step %d seq %d", threads, step, i)
+					assert.InDeltaSlice(t, ref[i].Hidden, bat[i].Hidden, 1e-4)
+				}
+			}
+		}
+		allocs := testing.AllocsPerRun(10, func() { b.Forward(bat[:1], []int{5}, []int{7}) })
+		assert.Zero(t, allocs)
+		pool.Close()
+	}
+}

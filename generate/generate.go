@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/degen-llm/degen/generate/sample"
 	"github.com/degen-llm/degen/kernels"
 	"github.com/degen-llm/degen/model"
 	"github.com/degen-llm/degen/model/tokenizer"
@@ -28,36 +29,24 @@ const (
 	FinishRepetition = "repetition" // a loop was detected (stop_on_loop)
 )
 
-// Params are the settings of one generation that are not about choosing a
-// token: budget and stop conditions.
-type Params struct {
-	MaxNewTokens int      `json:"max_new_tokens"`
-	Stop         []string `json:"stop,omitempty"`
-}
-
-// DefaultParams are the defaults of the CLI.
-func DefaultParams() Params { return Params{MaxNewTokens: 256} }
-
-// Validate checks the parameters.
-func (p Params) Validate() error {
-	if p.MaxNewTokens < 0 {
-		return fmt.Errorf("max_new_tokens must be >= 0, got %d", p.MaxNewTokens)
-	}
-	for _, s := range p.Stop {
-		if s == "" {
-			return errors.New("stop strings must not be empty")
-		}
-	}
-	return nil
-}
-
 // Result is one generated continuation.
 type Result struct {
 	Text          string // the continuation only, stop string excluded
 	TokenIDs      []int  // generated token ids (the end-of-generation token excluded)
 	NPromptTokens int    // prompt tokens fed to the model, BOS included
 	FinishReason  string
-	Elapsed       time.Duration // prompt processing and generation
+	// Elapsed is the time of the whole call (prompt processing and every
+	// returned sequence).
+	Elapsed time.Duration
+	// SampleIndex numbers the outputs of one prompt (num_return_sequences).
+	SampleIndex int
+	// SequenceScore is a beam hypothesis's normalised score (nil otherwise).
+	SequenceScore *float64
+	// LogProbs has an entry per generated token when Params.LogProbs > 0
+	// (and one for the end-of-generation token when it ended the text).
+	LogProbs []LogProb
+	Strategy string // StrategyGreedy, StrategySample, ...
+	Sampler  string // the processor chain, e.g. "repetition_penalty(1.3)"
 }
 
 // TokensPerSecond is generated tokens over elapsed time.
@@ -68,13 +57,14 @@ func (r *Result) TokensPerSecond() float64 {
 	return float64(len(r.TokenIDs)) / r.Elapsed.Seconds()
 }
 
-// Engine generates with one model. It owns a KV cache and buffers, so it is
+// Engine generates with one model. It owns KV caches and buffers, so it is
 // not safe for concurrent use: run one Engine per goroutine.
 type Engine struct {
 	Model *model.Model
 	Tok   *tokenizer.Tokenizer
+	dec   Decoder
+	lm    *modelLM
 	state *model.State
-	eog   map[int]bool
 }
 
 // NewEngine prepares an engine. pool splits the matrix products; opt sets
@@ -86,20 +76,42 @@ func NewEngine(m *model.Model, tok *tokenizer.Tokenizer, pool *kernels.Pool, opt
 	if tok.VocabSize() != m.Config.VocabSize {
 		return nil, fmt.Errorf("tokenizer has %d tokens but the model has %d", tok.VocabSize(), m.Config.VocabSize)
 	}
-	st, err := m.NewState(pool, opt)
+	lm := &modelLM{m: m, pool: pool, opt: opt}
+	first, err := lm.NewSeq()
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{Model: m, Tok: tok, state: st, eog: map[int]bool{}}
-	for _, id := range m.EOG {
-		e.eog[id] = true
+	lm.ctx = first.(modelSeq).s.Context()
+	e := &Engine{Model: m, Tok: tok, lm: lm, state: first.(modelSeq).s}
+	eos := make([]int32, len(m.EOG))
+	for i, id := range m.EOG {
+		eos[i] = int32(id)
+	}
+	e.dec = Decoder{
+		LM: lm,
+		Vocab: sample.VocabInfo{
+			EOS:   eos,
+			Piece: tok.Decode,
+			Encode: func(s string) []int32 {
+				ids := tok.Encode(s, false)
+				out := make([]int32, len(ids))
+				for i, id := range ids {
+					out[i] = int32(id)
+				}
+				return out
+			},
+		},
+		seqs: []Seq{first},
 	}
 	return e, nil
 }
 
-// State exposes the engine's sequence state (for strategies and metrics
-// that drive the model directly).
+// State exposes the engine's first sequence state (for strategies and
+// metrics that drive the model directly).
 func (e *Engine) State() *model.State { return e.state }
+
+// Context is the number of positions a sequence may hold.
+func (e *Engine) Context() int { return e.lm.ctx }
 
 // Encode tokenises a prompt the way generation does: BOS first when the
 // vocabulary asks for it.
@@ -107,9 +119,38 @@ func (e *Engine) Encode(prompt string) []int {
 	return e.Tok.Encode(prompt, e.Model.Vocab == nil || e.Model.Vocab.AddBOS)
 }
 
-// Generate continues prompt greedily. onToken, if not nil, is called with
-// each generated token and the text it adds.
+// Sampler describes the processor chain p builds (e.g.
+// "repetition_penalty(1.3) > top_k(40) > temperature(0.8)").
+func (e *Engine) Sampler(p Params) (string, error) {
+	ch, err := e.dec.Chain(p.Normalized())
+	if err != nil {
+		return "", err
+	}
+	return ch.String(), nil
+}
+
+// Generate continues prompt with the strategy p selects and returns the
+// first output (record 0's random stream). onToken, if not nil, is called
+// with each generated token and the text it adds (greedy, sampling and
+// contrastive search).
 func (e *Engine) Generate(prompt string, p Params, onToken func(id int, text string)) (*Result, error) {
+	res, err := e.generate(prompt, p, 0, onToken)
+	if err != nil {
+		return nil, err
+	}
+	return res[0], nil
+}
+
+// GenerateAll continues prompt and returns every output
+// (num_return_sequences of them). record numbers the prompt in its input,
+// from 0: with the seed it selects the random streams, so a record's
+// outputs do not depend on batching or threads.
+func (e *Engine) GenerateAll(prompt string, p Params, record uint64) ([]*Result, error) {
+	return e.generate(prompt, p, record, nil)
+}
+
+func (e *Engine) generate(prompt string, p Params, record uint64, onToken func(id int, text string)) ([]*Result, error) {
+	p = p.Normalized()
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -118,59 +159,123 @@ func (e *Engine) Generate(prompt string, p Params, onToken func(id int, text str
 	if len(ids) == 0 {
 		ids = []int{e.Tok.BOS()}
 	}
-	ctx := e.state.Context()
-	if len(ids) > ctx {
-		return nil, fmt.Errorf("prompt has %d tokens, more than the context of %d", len(ids), ctx)
+	last := ids[len(ids)-1]
+	e.dec.NewStopper = nil
+	if len(p.Stop) > 0 {
+		e.dec.NewStopper = func() Stopper { return newTextStopper(e.Tok, last, p.Stop) }
 	}
-	res := &Result{NPromptTokens: len(ids)}
-	var logits []float32
-	for pos, id := range ids {
-		logits = e.state.Forward(id, pos)
+	e.dec.OnToken = nil
+	if onToken != nil {
+		var sd *tokenizer.StreamDecoder
+		cur := -1
+		e.dec.OnToken = func(i, id int) {
+			if i != cur {
+				sd, cur = e.Tok.NewStreamDecoder(), i
+				sd.Add(last)
+			}
+			onToken(id, sd.Add(id))
+		}
 	}
-	var text strings.Builder
-	dec := e.Tok.NewStreamDecoder()
-	dec.Add(ids[len(ids)-1]) // so the first piece is decoded after the prompt, not after BOS
-	pos := len(ids)
-	for {
-		if len(res.TokenIDs) >= p.MaxNewTokens {
-			res.FinishReason = FinishLength
-			break
-		}
-		next := argmax(logits)
-		if e.eog[next] {
-			res.FinishReason = FinishEOS
-			break
-		}
-		res.TokenIDs = append(res.TokenIDs, next)
-		piece := dec.Add(next)
-		text.WriteString(piece)
-		if onToken != nil {
-			onToken(next, piece)
-		}
-		if cut, ok := stopAt(text.String(), piece, p.Stop); ok {
-			t := text.String()[:cut]
-			text.Reset()
-			text.WriteString(t)
-			res.FinishReason = FinishStop
-			break
-		}
-		if len(res.TokenIDs) >= p.MaxNewTokens {
-			res.FinishReason = FinishLength
-			break
-		}
-		if pos >= ctx {
-			res.FinishReason = FinishContext
-			break
-		}
-		logits = e.state.Forward(next, pos)
-		pos++
+	out, err := e.dec.Decode(ids, p, record)
+	if err != nil {
+		return nil, err
 	}
-	if res.FinishReason != FinishStop {
-		text.WriteString(dec.Flush())
+	el := time.Since(start)
+	res := make([]*Result, len(out.Sequences))
+	for i, s := range out.Sequences {
+		r := &Result{
+			Text:          e.continuation(last, s.Tokens),
+			TokenIDs:      s.Tokens,
+			NPromptTokens: len(ids),
+			FinishReason:  s.FinishReason,
+			Elapsed:       el,
+			SampleIndex:   s.SampleIndex,
+			LogProbs:      s.LogProbs,
+			Strategy:      out.Strategy,
+			Sampler:       out.Sampler,
+		}
+		if r.TokenIDs == nil {
+			r.TokenIDs = []int{}
+		}
+		if s.FinishReason == FinishStop {
+			r.Text = cutAtStop(r.Text, p.Stop)
+		}
+		if s.HasScore {
+			sc := s.Score
+			r.SequenceScore = &sc
+		}
+		for j := range r.LogProbs {
+			lp := &r.LogProbs[j]
+			lp.Token = e.Tok.Decode(lp.ID)
+			for k := range lp.Top {
+				lp.Top[k].Token = e.Tok.Decode(lp.Top[k].ID)
+			}
+		}
+		res[i] = r
 	}
-	res.Text = text.String()
-	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// continuation decodes generated ids as they read after the prompt's last
+// token (so the first piece keeps its space unless the prompt is only BOS).
+func (e *Engine) continuation(last int, gen []int) string {
+	var b strings.Builder
+	d := e.Tok.NewStreamDecoder()
+	d.Add(last)
+	for _, id := range gen {
+		b.WriteString(d.Add(id))
+	}
+	b.WriteString(d.Flush())
+	return b.String()
+}
+
+// cutAtStop cuts text at the earliest stop string.
+func cutAtStop(text string, stops []string) string {
+	best := -1
+	for _, s := range stops {
+		if i := strings.Index(text, s); i >= 0 && (best < 0 || i < best) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return text
+	}
+	return text[:best]
+}
+
+// textStopper decodes a sequence as it grows and watches for stop strings.
+type textStopper struct {
+	tok   *tokenizer.Tokenizer
+	last  int
+	stops []string
+	ids   []int
+	dec   *tokenizer.StreamDecoder
+	text  strings.Builder
+}
+
+func newTextStopper(tok *tokenizer.Tokenizer, last int, stops []string) *textStopper {
+	s := &textStopper{tok: tok, last: last, stops: stops, dec: tok.NewStreamDecoder()}
+	s.dec.Add(last)
+	return s
+}
+
+func (s *textStopper) Add(id int) bool {
+	s.ids = append(s.ids, id)
+	piece := s.dec.Add(id)
+	s.text.WriteString(piece)
+	_, ok := stopAt(s.text.String(), piece, s.stops)
+	return ok
+}
+
+// Clone replays the ids into a fresh watcher: the stream decoder's pending
+// bytes are not shareable.
+func (s *textStopper) Clone() Stopper {
+	c := newTextStopper(s.tok, s.last, s.stops)
+	for _, id := range s.ids {
+		c.ids = append(c.ids, id)
+		c.text.WriteString(c.dec.Add(id))
+	}
+	return c
 }
 
 // stopAt reports where the earliest stop string starts in text, looking
@@ -187,15 +292,4 @@ func stopAt(text, piece string, stops []string) (int, bool) {
 		}
 	}
 	return best, best >= 0
-}
-
-// argmax returns the index of the largest value, the lowest index on ties.
-func argmax(x []float32) int {
-	best := 0
-	for i, v := range x {
-		if v > x[best] {
-			best = i
-		}
-	}
-	return best
 }

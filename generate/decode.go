@@ -1,0 +1,387 @@
+package generate
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"reflect"
+
+	"github.com/degen-llm/degen/generate/sample"
+)
+
+// Sequence is one output of a strategy, in token ids.
+type Sequence struct {
+	Tokens       []int // generated ids, the end-of-generation token excluded
+	FinishReason string
+	// Score is a beam hypothesis's sum of processed log-probabilities over
+	// generated_len^length_penalty (HasScore is set for beam search only).
+	Score    float64
+	HasScore bool
+	// LogProbs has one entry per generated token when Params.LogProbs > 0.
+	LogProbs    []LogProb
+	SampleIndex int // which of num_return_sequences this is
+}
+
+// LogProb is a token with its log-probability under the processed
+// distribution of its step, and (for the chosen token) the most probable
+// alternatives.
+type LogProb struct {
+	ID      int       `json:"id"`
+	Token   string    `json:"token"`
+	LogProb float32   `json:"logprob"`
+	Top     []LogProb `json:"top,omitempty"`
+}
+
+// Stopper watches the text of one sequence for stop strings. Add takes the
+// next generated token and reports whether a stop string has appeared;
+// Clone forks the watcher with its sequence (beam search).
+type Stopper interface {
+	Add(id int) bool
+	Clone() Stopper
+}
+
+// Decoder runs the decoding strategies on token ids over an LM. It holds
+// sequence states and working sets that are reused from call to call, so it
+// is not safe for concurrent use.
+type Decoder struct {
+	LM LM
+	// Vocab describes the vocabulary to the processors; Vocab.EOS are the
+	// end-of-generation ids.
+	Vocab sample.VocabInfo
+	// NewStopper, if set, starts a stop-string watcher for a new sequence.
+	NewStopper func() Stopper
+	// OnToken, if set, is called with each token that greedy, sampling and
+	// contrastive search choose, as they choose it.
+	OnToken func(sampleIndex, id int)
+
+	seqs   []Seq
+	cands  []*sample.Candidates
+	hist   sample.History
+	hidden []float32 // contrastive search: unit hidden states of the context, (t, dim)
+	top    []scored
+	eog    map[int32]bool
+
+	chainCfg *sample.Config
+	chain    sample.Chain
+}
+
+// Output is what Decode returns for one prompt.
+type Output struct {
+	Sequences []Sequence
+	Strategy  string
+	Sampler   string // the processor chain, e.g. "repetition_penalty(1.3) > top_k(40)"
+}
+
+// seq returns sequence state i, allocating it on first use.
+func (d *Decoder) seq(i int) (Seq, error) {
+	for len(d.seqs) <= i {
+		s, err := d.LM.NewSeq()
+		if err != nil {
+			return nil, err
+		}
+		d.seqs = append(d.seqs, s)
+	}
+	return d.seqs[i], nil
+}
+
+func (d *Decoder) cand(i int) *sample.Candidates {
+	for len(d.cands) <= i {
+		d.cands = append(d.cands, sample.NewCandidates(d.LM.VocabSize()))
+	}
+	return d.cands[i]
+}
+
+// Chain builds (or reuses, when the config has not changed) the processor
+// chain of p. Building can be costly (DRY matches its breakers against the
+// whole vocabulary), and consecutive records usually share their settings.
+func (d *Decoder) Chain(p Params) (sample.Chain, error) {
+	if d.chainCfg != nil && reflect.DeepEqual(*d.chainCfg, p.Config) {
+		return d.chain, nil
+	}
+	v := d.Vocab
+	v.Size = d.LM.VocabSize()
+	ch, err := sample.BuildChain(p.Config, v)
+	if err != nil {
+		return nil, err
+	}
+	cfg := p.Config.Clone()
+	d.chainCfg, d.chain = &cfg, ch
+	return ch, nil
+}
+
+// Decode continues the prompt ids with the strategy p selects. record
+// numbers the prompt in its input (from 0): with the seed it picks the
+// random streams, so outputs do not depend on how records are scheduled.
+func (d *Decoder) Decode(prompt []int, p Params, record uint64) (*Output, error) {
+	p = p.Normalized()
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if len(prompt) == 0 {
+		return nil, errors.New("generate: empty prompt (it needs at least BOS)")
+	}
+	if ctx := d.LM.Context(); len(prompt) > ctx {
+		return nil, fmt.Errorf("prompt has %d tokens, more than the context of %d", len(prompt), ctx)
+	}
+	chain, err := d.Chain(p)
+	if err != nil {
+		return nil, err
+	}
+	d.eog = make(map[int32]bool, len(d.Vocab.EOS))
+	for _, id := range d.Vocab.EOS {
+		d.eog[id] = true
+	}
+	out := &Output{Strategy: p.Strategy(), Sampler: chain.String()}
+	switch out.Strategy {
+	case StrategyBeam, StrategyDiverseBeam:
+		out.Sequences, err = d.beamSearch(prompt, p, chain)
+	default:
+		out.Sequences, err = d.singles(prompt, p, chain, record, out.Strategy)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// singles runs greedy decoding, sampling or contrastive search once per
+// returned sequence. The prompt is fed once into state 0; with several
+// samples each starts from a copy of it.
+func (d *Decoder) singles(prompt []int, p Params, chain sample.Chain, record uint64, strategy string) ([]Sequence, error) {
+	base, err := d.seq(0)
+	if err != nil {
+		return nil, err
+	}
+	contrastive := strategy == StrategyContrastive
+	d.hidden = d.hidden[:0]
+	for pos, id := range prompt {
+		base.Forward(id, pos)
+		if contrastive {
+			d.hidden = appendUnit(d.hidden, base.Hidden())
+		}
+	}
+	out := make([]Sequence, p.NumReturnSequences)
+	for i := range out {
+		mainIdx := 0
+		if p.NumReturnSequences > 1 {
+			mainIdx = 1
+			m, err := d.seq(1)
+			if err != nil {
+				return nil, err
+			}
+			m.CopyFrom(base, len(prompt))
+		}
+		if out[i], err = d.single(prompt, p, chain, record, i, mainIdx, strategy); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// single generates one sequence from state mainIdx, whose logits are those
+// after the prompt.
+func (d *Decoder) single(prompt []int, p Params, chain sample.Chain, record uint64, idx, mainIdx int, strategy string) (Sequence, error) {
+	ctx := d.LM.Context()
+	P := len(prompt)
+	h := &d.hist
+	h.Tokens = h.Tokens[:0]
+	for _, id := range prompt {
+		h.Tokens = append(h.Tokens, int32(id))
+	}
+	h.Prompt = P
+	h.State = nil
+	var rng *rand.Rand
+	if strategy == StrategySample {
+		stream := sample.Stream(record, uint64(idx))
+		rng = sample.NewRNG(p.Seed, stream)
+		h.State = sample.NewState(p.Seed, stream)
+	}
+	var stop Stopper
+	if d.NewStopper != nil {
+		stop = d.NewStopper()
+	}
+	c := d.cand(0)
+	seq := Sequence{SampleIndex: idx, Tokens: make([]int, 0, min(p.MaxNewTokens, 1024))}
+	logits := d.seqs[mainIdx].Logits()
+	pos := P
+	for {
+		if len(seq.Tokens) >= p.MaxNewTokens {
+			seq.FinishReason = FinishLength
+			break
+		}
+		c.Reset(logits)
+		chain.Process(h, c)
+		var next int32
+		forwarded := false
+		switch strategy {
+		case StrategySample:
+			next = sample.Sample(c, rng.Float32())
+		case StrategyContrastive:
+			var err error
+			next, forwarded, err = d.contrastiveStep(c, p, mainIdx, pos)
+			if err != nil {
+				return seq, err
+			}
+		default:
+			next = sample.Greedy(c)
+		}
+		if next < 0 {
+			if err := sample.Check(c); err != nil {
+				return seq, err
+			}
+			return seq, sample.ErrNoDistribution
+		}
+		chain.Observe(h, c, next)
+		if p.LogProbs > 0 {
+			seq.LogProbs = append(seq.LogProbs, logProbOf(c, next, p.LogProbs))
+		}
+		if d.eog[next] {
+			seq.FinishReason = FinishEOS
+			break
+		}
+		seq.Tokens = append(seq.Tokens, int(next))
+		h.Tokens = append(h.Tokens, next)
+		if d.OnToken != nil {
+			d.OnToken(idx, int(next))
+		}
+		if stop != nil && stop.Add(int(next)) {
+			seq.FinishReason = FinishStop
+			break
+		}
+		if len(seq.Tokens) >= p.MaxNewTokens {
+			seq.FinishReason = FinishLength
+			break
+		}
+		if pos >= ctx {
+			seq.FinishReason = FinishContext
+			break
+		}
+		if forwarded {
+			logits = d.seqs[mainIdx].Logits()
+		} else {
+			logits = d.seqs[mainIdx].Forward(int(next), pos)
+		}
+		pos++
+	}
+	return seq, nil
+}
+
+// logProbOf reports chosen's log-probability and the n best alternatives
+// under the processed candidates.
+func logProbOf(c *sample.Candidates, chosen int32, n int) LogProb {
+	lp, top := sample.LogProbs(c, chosen, n, nil)
+	e := LogProb{ID: int(chosen), LogProb: lp, Top: make([]LogProb, len(top))}
+	for i, t := range top {
+		e.Top[i] = LogProb{ID: int(t.ID), LogProb: t.LogProb}
+	}
+	return e
+}
+
+// scored is a contrastive-search candidate.
+type scored struct {
+	id int32
+	p  float32
+}
+
+// contrastiveStep picks the next token by contrastive search (decoding.md
+// §7): the top_k most probable candidates after the processors are each run
+// one step in a fork of the main state; the one maximising
+// (1−α)·p(v) − α·max_j cos(h_v, h_j) wins (the first on ties). The winner's
+// state becomes the main state, so its logits serve the next step and
+// forwarded is true. At the last position of the context there is no room
+// to look ahead, and the most probable candidate is taken.
+func (d *Decoder) contrastiveStep(c *sample.Candidates, p Params, mainIdx, pos int) (int32, bool, error) {
+	if !c.Softmax() {
+		return -1, false, nil
+	}
+	k := p.TopK
+	top := d.top[:0]
+	for i, id := range c.IDs {
+		e := scored{id, c.Probs[i]}
+		if len(top) == k && !better(e, top[k-1]) {
+			continue
+		}
+		if len(top) < k {
+			top = append(top, e)
+		} else {
+			top[k-1] = e
+		}
+		for j := len(top) - 1; j > 0 && better(top[j], top[j-1]); j-- {
+			top[j], top[j-1] = top[j-1], top[j]
+		}
+	}
+	d.top = top
+	if len(top) == 0 {
+		return -1, false, nil
+	}
+	if pos >= d.LM.Context() {
+		return top[0].id, false, nil
+	}
+	main := d.seqs[mainIdx]
+	alpha := float64(p.PenaltyAlpha)
+	best, bestScore := -1, 0.0
+	for j, t := range top {
+		slot := mainIdx + 1 + j
+		cs, err := d.seq(slot)
+		if err != nil {
+			return -1, false, err
+		}
+		cs.CopyFrom(main, pos)
+		cs.Forward(int(t.id), pos)
+		s := (1-alpha)*float64(t.p) - alpha*d.maxCos(cs.Hidden())
+		if best < 0 || s > bestScore {
+			best, bestScore = j, s
+		}
+	}
+	slot := mainIdx + 1 + best
+	d.seqs[mainIdx], d.seqs[slot] = d.seqs[slot], d.seqs[mainIdx]
+	d.hidden = appendUnit(d.hidden, d.seqs[mainIdx].Hidden())
+	return top[best].id, true, nil
+}
+
+// better orders contrastive candidates: higher probability, then lower id.
+func better(a, b scored) bool { return a.p > b.p || (a.p == b.p && a.id < b.id) }
+
+// maxCos is the largest cosine similarity between h and the unit hidden
+// states of the context (the degeneration penalty).
+func (d *Decoder) maxCos(h []float32) float64 {
+	dim := len(h)
+	var nn float64
+	for _, v := range h {
+		nn += float64(v) * float64(v)
+	}
+	inv := 0.0
+	if nn > 0 {
+		inv = 1 / math.Sqrt(nn)
+	}
+	best := math.Inf(-1)
+	for off := 0; off+dim <= len(d.hidden); off += dim {
+		row := d.hidden[off : off+dim]
+		var dot float64
+		for i, v := range h {
+			dot += float64(v) * float64(row[i])
+		}
+		best = max(best, dot*inv)
+	}
+	if math.IsInf(best, -1) {
+		return 0
+	}
+	return best
+}
+
+// appendUnit appends h scaled to unit length (a zero vector stays zero).
+func appendUnit(dst, h []float32) []float32 {
+	var nn float64
+	for _, v := range h {
+		nn += float64(v) * float64(v)
+	}
+	inv := 0.0
+	if nn > 0 {
+		inv = 1 / math.Sqrt(nn)
+	}
+	for _, v := range h {
+		dst = append(dst, float32(float64(v)*inv))
+	}
+	return dst
+}

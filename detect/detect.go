@@ -89,6 +89,14 @@ type Options struct {
 	NearMeanSim   float64
 	NearMinTokens int
 	NearMinLen    int
+	// NearMaxDistinct is the largest share of distinct sentences (after
+	// normalising and masking numbers) a near loop may have. Default 0.75;
+	// near loops in the public set have at most 0.67, poems with parallel
+	// stanzas 0.75 and more.
+	NearMaxDistinct float64
+	// NearManyCopies lifts the NearMaxDistinct limit for long runs: that
+	// many near-copies are a loop even if every one differs. Default 8.
+	NearManyCopies float64
 
 	// low_entropy: at least LowEntropyMinTokens tokens whose unigram
 	// entropy is below LowEntropyRatio·log2(tokens). Defaults 64 and 0.35.
@@ -119,6 +127,8 @@ func DefaultOptions() Options {
 		NearMeanSim:         0.8,
 		NearMinTokens:       24,
 		NearMinLen:          3,
+		NearMaxDistinct:     0.75,
+		NearManyCopies:      8,
 		LowEntropyMinTokens: 64,
 		LowEntropyRatio:     0.35,
 		SeqRepWindow:        200,
@@ -161,6 +171,7 @@ type Signals struct {
 	NearPeriod            int     `json:"near_period"`         // sentences per block of the near loop (0: none)
 	NearCopies            float64 `json:"near_copies"`
 	NearSimilarity        float64 `json:"near_similarity"`
+	NearDistinct          float64 `json:"near_distinct"` // share of distinct sentences in the near loop
 	ZlibRatio             float64 `json:"zlib_ratio"`
 	UnigramEntropy        float64 `json:"unigram_entropy"` // bits
 }
@@ -281,7 +292,7 @@ func Detect(text string, ids []int, opt Options) Result {
 
 	segmentSignals(text, opt, &res)
 	if nl := nearLoop(text, opt); nl.period > 0 {
-		s.NearPeriod, s.NearCopies, s.NearSimilarity = nl.period, round4(nl.copies), round4(nl.meanSim)
+		s.NearPeriod, s.NearCopies, s.NearSimilarity, s.NearDistinct = nl.period, round4(nl.copies), round4(nl.meanSim), round4(nl.distinct)
 		if nl.ok {
 			res.flag(ReasonNearLoop)
 			if res.Loop == nil {

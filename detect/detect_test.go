@@ -88,7 +88,9 @@ func TestDetectNearLoops(t *testing.T) {
 		{"en variation", enBase + s + ". Then " + s + ". " + s + " again. " + s + "! " + s + ". Then " + s + "."},
 		{"de variation", deBase + "Wir gingen durch die Altstadt. Dann wir gingen durch die Altstadt. Also wir gingen durch die Altstadt. Wir gingen durch die Altstadt! Dann wir gingen durch die Altstadt. Wir gingen durch die Altstadt."},
 		{"en substitute", enBase + "He had pretended that he would be silly.\nHe had powerful that he would be silly.\nHe had pretended that he would be silly.\nHe had evening that he would be silly.\nHe had pretended that he would be silly.\nHe had ships that he would be silly."},
-		{"zh variation", zhBase + "我们沿着河边慢慢地走着。我们沿着河边慢慢地走着啊。后来，我们沿着河边慢慢地走着。我们沿着河边慢慢地走着吧。我们沿着河边慢慢地走着。我们沿着河边慢慢地走着呢。"},
+		{"zh variation", zhBase + "我们沿着河边慢慢地走着。我们沿着河边慢慢地走着啊。后来，我们沿着河边慢慢地走着。我们沿着河边慢慢地走着。我们沿着河边慢慢地走着啊。我们沿着河边慢慢地走着。"},
+		// Every copy differs, but eight of them are past any poem's parallelism.
+		{"zh many varied copies", zhBase + "我们沿着河边慢慢地走着。我们沿着河边慢慢地走着啊。后来，我们沿着河边慢慢地走着。我们沿着河边慢慢地走着吧。我们沿着河边慢慢地走着呢。我们沿着河边慢慢地走着了。然后我们沿着河边慢慢地走着。我们沿着河边慢慢地走着！我们沿着河边慢慢地走着哦。"},
 		{"en alternate", enBase + rep("Peanuts are not really nuts. A firefly is not a fly, but a beetle.", " ", 3)},
 	}
 	for _, c := range cases {
@@ -152,6 +154,8 @@ func (m *Multi) Close() error {
 		{"numbered list", "Things to pack:\n1. A warm coat for the evenings.\n2. Two pairs of walking shoes.\n3. The old map of the harbour.\n4. A flask of strong coffee.\n5. Something to read on the train.\n6. Spare batteries for the torch."},
 		{"song with chorus twice", "Verse 1:\nThe road runs down to the river\nWhere the willows bend and sway\n\nChorus:\nSing it loud and sing it slow\nLet the evening carry it home\nThe river knows the way to go\n\nVerse 2:\nThe lamps are lit in the village\nAnd the bells ring out the day\n\nChorus:\nSing it loud and sing it slow\nLet the evening carry it home\nThe river knows the way to go"},
 		{"poem with refrain", "Row the boat across the bay,\nrow the boat, the light is grey.\nOver water, over stone,\nrow the boat and row alone.\nRow the boat across the bay,\nrow until the end of day."},
+		// Six parallel lines, each changing one word: near-copies, all distinct.
+		{"zh poem parallel lines", "《芣苢》\n采采芣苢，薄言采之。采采芣苢，薄言有之。\n采采芣苢，薄言掇之。采采芣苢，薄言捋之。\n采采芣苢，薄言袺之。采采芣苢，薄言襭之。"},
 		{"zh poem", "《春望》\n国破山河在，城春草木深。\n感时花溅泪，恨别鸟惊心。\n烽火连三月，家书抵万金。\n白头搔更短，浑欲不胜簪。"},
 		{"legal", "Permission is hereby granted, free of charge, to any person obtaining a copy of this software, to deal in the Software without restriction, including without limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is furnished to do so, subject to the following conditions: The above copyright notice and this permission notice shall be included in all copies or substantial portions of the Software. THE SOFTWARE IS PROVIDED AS IS, WITHOUT WARRANTY OF ANY KIND."},
 		{"ha ha ha in prose", "He read the letter twice, ha ha ha, and then folded it into his pocket without a word."},
@@ -243,7 +247,7 @@ func TestResultJSON(t *testing.T) {
 	s := string(b)
 	assert.True(t, strings.HasPrefix(s, `{"degenerate":true,"reasons":["tail_loop"],"loop":{"start_char":2,"start_byte":6,"start_token":2,"unit":"插座","period":2,"copies":10,"span_tokens":20},"signals":{"token_source":"words","tokens":22,`), s)
 	keys := []string{"tail_period", "tail_copies", "tail_span", "longest_repeated_suffix", "max_run_period", "max_run_copies", "max_run_span",
-		"seq_rep_4_window", "segments", "dup_segments", "max_segment_repeats", "max_segment_run", "near_period", "near_copies", "near_similarity", "zlib_ratio", "unigram_entropy"}
+		"seq_rep_4_window", "segments", "dup_segments", "max_segment_repeats", "max_segment_run", "near_period", "near_copies", "near_similarity", "near_distinct", "zlib_ratio", "unigram_entropy"}
 	last := 0
 	for _, k := range keys {
 		i := strings.Index(s, `"`+k+`":`)

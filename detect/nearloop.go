@@ -11,6 +11,7 @@ type nearResult struct {
 	period       int     // sentences per block
 	copies       float64 // blocks, counting the first
 	meanSim      float64 // mean similarity of each sentence to the one a period earlier
+	distinct     float64 // share of distinct sentences (normalised, numbers masked) in the run
 	startByte    int     // where the first block starts
 	unitEnd      int     // where the first block ends
 	periodTokens int     // tokens in the first block
@@ -21,7 +22,12 @@ type nearResult struct {
 // (period 2), one word rotating through others. Sentences are compared as
 // sequences of normalised tokens with numbers masked, by token edit
 // similarity, because variations insert or swap a word or two, which
-// leaves most of the sequence aligned.
+// leaves most of the sequence aligned. A loop also mostly repeats itself
+// verbatim, so at most NearMaxDistinct of the run's sentences may be
+// distinct: parallel lines of a poem that each change one word (the
+// Shijing's 芣苢: 采采芣苢，薄言采之。… 薄言有之。…) are all distinct. Only
+// a run of NearManyCopies or more, longer than poems' parallelism goes,
+// is a loop however much each copy varies.
 func nearLoop(text string, opt Options) nearResult {
 	segs := Segments(text, Sentences)
 	in := interner{}
@@ -65,13 +71,17 @@ func nearLoop(text string, opt Options) nearResult {
 				unitEnd:   segs[lo+p-1].End,
 			}
 			tokens := 0
+			forms := map[string]bool{}
 			for j := lo; j <= end; j++ {
 				tokens += len(toks[j])
+				forms[maskDigits(segs[j].Norm)] = true
 			}
+			r.distinct = float64(len(forms)) / float64(end-lo+1)
 			for j := lo; j < lo+p; j++ {
 				r.periodTokens += len(toks[j])
 			}
-			r.ok = r.copies >= opt.NearMinCopies && r.meanSim >= opt.NearMeanSim && tokens >= opt.NearMinTokens
+			r.ok = r.copies >= opt.NearMinCopies && r.meanSim >= opt.NearMeanSim && tokens >= opt.NearMinTokens &&
+				(r.distinct <= opt.NearMaxDistinct || r.copies >= opt.NearManyCopies)
 			if r.ok && !first.ok {
 				first = r
 			}

@@ -75,7 +75,8 @@ type CLI struct {
 	Score    ScoreCmd    `cmd:"" help:"Add repetition, diversity and model metrics to each record."`
 	Detect   DetectCmd   `cmd:"" help:"Flag degenerate records, say why and where, and how to regenerate them."`
 	Filter   FilterCmd   `cmd:"" help:"Cut or collapse loops, drop flagged records, remove duplicates."`
-	Model    ModelCmd    `cmd:"" help:"Inspect, fetch and make model files."`
+	Model    ModelCmd    `cmd:"" help:"Inspect, fetch, quantize and make model files."`
+	Bench    BenchCmd    `cmd:"" help:"Measure decode, prefill and batched speed against the memory-bandwidth limit."`
 	Version  VersionCmd  `cmd:"" help:"Print the version."`
 }
 

@@ -1,0 +1,305 @@
+// Package bench measures inference speed against the machine's memory
+// bandwidth: decode of one sequence (memory-bound: every weight is read
+// once per token), prefill of a prompt (compute-bound: matrix-matrix
+// products) and batched decode of several sequences (each weight read once
+// for all of them), on random-weight models of the real tinyllamas shapes.
+//
+// The limit of memory-bound decode is bandwidth / bytes of weights read per
+// token; every decode figure is reported as a ratio to that limit.
+package bench
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/degen-llm/degen/kernels"
+	"github.com/degen-llm/degen/model"
+)
+
+// Options choose what to measure.
+type Options struct {
+	Dir           string   // where synthetic models are written and reused
+	Shapes        []string // "stories15M", "stories110M"
+	Types         []string // "f32", "q8_0"
+	Threads       []int    // e.g. 1, 2
+	DecodeTokens  int      // tokens decoded per measurement
+	PrefillTokens int      // prompt length of the prefill measurement
+	Batch         int      // sequences of the batched-decode measurement
+	BandwidthMiB  int      // size of the bandwidth buffer (must exceed the last-level cache)
+	Log           func(format string, a ...any)
+}
+
+// Row is the figures of one model, weight type and thread count.
+type Row struct {
+	Shape        string  `json:"shape"`
+	Type         string  `json:"type"`
+	Threads      int     `json:"threads"`
+	WeightBytes  int64   `json:"weight_bytes_per_token"`
+	FileBytes    int64   `json:"file_bytes"`
+	LimitTokS    float64 `json:"limit_tok_s"` // bandwidth / weight bytes
+	DecodeTokS   float64 `json:"decode_tok_s"`
+	DecodeRatio  float64 `json:"decode_ratio_to_limit"`
+	PrefillTokS  float64 `json:"prefill_tok_s"`
+	BatchTokS    float64 `json:"batch_tok_s"` // tokens of all sequences per second
+	BatchSpeedup float64 `json:"batch_speedup"`
+	BatchRatio   float64 `json:"batch_ratio_to_limit"` // per-step weight reads vs the limit
+	RSSBytes     int64   `json:"rss_bytes"`
+	KVBytes      int64   `json:"kv_cache_bytes"`
+}
+
+// Result is a whole run.
+type Result struct {
+	Date       string          `json:"date"`
+	CPU        string          `json:"cpu"`
+	Cores      int             `json:"cores"`
+	Kernels    string          `json:"kernels"`
+	Bandwidth  map[int]float64 `json:"bandwidth_gb_s"` // by thread count
+	Rows       []Row           `json:"rows"`
+	DecodeToks int             `json:"decode_tokens"`
+	PrefillLen int             `json:"prefill_tokens"`
+	BatchSize  int             `json:"batch"`
+}
+
+var shapes = map[string]model.Config{"stories15M": model.Stories15M, "stories110M": model.Stories110M}
+
+// Run measures everything Options asks for.
+func Run(o Options) (*Result, error) {
+	logf := o.Log
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	res := &Result{Date: time.Now().UTC().Format(time.RFC3339), CPU: cpuName(), Cores: runtime.NumCPU(),
+		Kernels: kernels.Impl(), Bandwidth: map[int]float64{}, DecodeToks: o.DecodeTokens, PrefillLen: o.PrefillTokens, BatchSize: o.Batch}
+	for _, th := range o.Threads {
+		bw := Bandwidth(o.BandwidthMiB, th)
+		res.Bandwidth[th] = bw / 1e9
+		logf("bandwidth %d thread(s): %.1f GB/s", th, bw/1e9)
+	}
+	debug.FreeOSMemory()
+	for _, shape := range o.Shapes {
+		cfg, ok := shapes[shape]
+		if !ok {
+			return nil, fmt.Errorf("unknown shape %q", shape)
+		}
+		f32, err := model.SynthFile(o.Dir, cfg, 1, model.FormatGGUF)
+		if err != nil {
+			return nil, err
+		}
+		for _, typ := range o.Types {
+			path, err := typedFile(f32, typ)
+			if err != nil {
+				return nil, err
+			}
+			for _, th := range o.Threads {
+				logf("measuring %s %s, %d thread(s)", shape, typ, th)
+				row, err := measure(path, th, o)
+				if err != nil {
+					return nil, err
+				}
+				row.Shape, row.Type = shape, typ
+				row.LimitTokS = res.Bandwidth[th] * 1e9 / float64(row.WeightBytes)
+				row.DecodeRatio = row.DecodeTokS / row.LimitTokS
+				if row.DecodeTokS > 0 {
+					row.BatchSpeedup = row.BatchTokS / row.DecodeTokS
+				}
+				row.BatchRatio = row.BatchTokS / float64(o.Batch) / row.LimitTokS
+				res.Rows = append(res.Rows, row)
+			}
+		}
+	}
+	return res, nil
+}
+
+// typedFile returns the synthetic model converted to typ, writing it next
+// to the F32 file the first time.
+func typedFile(f32 string, typ string) (string, error) {
+	if typ == "f32" {
+		return f32, nil
+	}
+	dt := map[string]kernels.DType{"f16": kernels.F16, "q8_0": kernels.Q8_0}
+	t, ok := dt[typ]
+	if !ok {
+		return "", fmt.Errorf("unknown type %q (f32, f16, q8_0)", typ)
+	}
+	out := strings.TrimSuffix(f32, ".gguf") + "-" + typ + ".gguf"
+	if _, err := os.Stat(out); err == nil {
+		return out, nil
+	}
+	m, err := model.Load(f32, model.LoadOptions{})
+	if err != nil {
+		return "", err
+	}
+	defer m.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".tmp*")
+	if err != nil {
+		return "", err
+	}
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	_, err = model.WriteGGUF(m, t, bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), out)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", err
+	}
+	return out, nil
+}
+
+// measure loads one model file and times decode, prefill and batched decode.
+func measure(path string, threads int, o Options) (Row, error) {
+	m, err := model.Load(path, model.LoadOptions{NoTokenizer: true})
+	if err != nil {
+		return Row{}, err
+	}
+	defer m.Close()
+	pool := kernels.NewPool(threads)
+	defer pool.Close()
+	row := Row{Threads: threads, WeightBytes: m.WeightBytes()}
+	if fi, err := os.Stat(path); err == nil {
+		row.FileBytes = fi.Size()
+	}
+	ctx := max(o.DecodeTokens, o.PrefillTokens) + 8
+	ctx = min(ctx, m.Config.SeqLen)
+	st, err := m.NewState(pool, model.StateOptions{Context: ctx})
+	if err != nil {
+		return row, err
+	}
+	row.KVBytes = int64(2 * 4 * m.Config.NLayers * ctx * m.Config.KVDim())
+	vocab := m.Config.VocabSize
+	tok := func(i int) int { return 3 + (i*7919)%(vocab-3) }
+	n := min(o.DecodeTokens, ctx)
+
+	// Decode: one token at a time; warm up on the first 4 positions.
+	for p := 0; p < 4; p++ {
+		st.Forward(tok(p), p)
+	}
+	start := time.Now()
+	for p := 4; p < n; p++ {
+		st.Forward(tok(p), p)
+	}
+	row.DecodeTokS = float64(n-4) / time.Since(start).Seconds()
+	row.RSSBytes = rss()
+
+	// Prefill: the whole prompt as one batch, best of 3.
+	pn := min(o.PrefillTokens, ctx)
+	prompt := make([]int, pn)
+	for i := range prompt {
+		prompt[i] = tok(i)
+	}
+	best := time.Duration(1 << 62)
+	for r := 0; r < 3; r++ {
+		start = time.Now()
+		st.Prefill(prompt, 0, nil)
+		best = min(best, time.Since(start))
+	}
+	row.PrefillTokS = float64(pn) / best.Seconds()
+
+	// Batched decode: o.Batch sequences advance together.
+	if o.Batch > 0 {
+		states := make([]*model.State, o.Batch)
+		for i := range states {
+			if states[i], err = m.NewState(pool, model.StateOptions{Context: ctx}); err != nil {
+				return row, err
+			}
+		}
+		b := m.NewBatch(pool, o.Batch)
+		toks := make([]int, o.Batch)
+		pos := make([]int, o.Batch)
+		steps := max(n/2, 8)
+		steps = min(steps, ctx)
+		var el time.Duration
+		for p := 0; p < steps; p++ {
+			for i := range toks {
+				toks[i], pos[i] = tok(p*o.Batch+i), p
+			}
+			t0 := time.Now()
+			b.Forward(states, toks, pos)
+			if p >= 2 {
+				el += time.Since(t0)
+			}
+		}
+		row.BatchTokS = float64((steps-2)*o.Batch) / el.Seconds()
+	}
+	return row, nil
+}
+
+// Bandwidth measures memory read bandwidth in bytes per second: the best
+// of several passes of a matrix-vector product over a matrix of mib MiB
+// (larger than the last-level cache), split across threads, with the
+// fastest kernel of this CPU — the read pattern of decode itself.
+func Bandwidth(mib, threads int) float64 {
+	const cols = 4096
+	rows := mib << 20 / 4 / cols
+	w := make([]float32, rows*cols)
+	for i := range w {
+		w[i] = float32(i&255) * 1e-3 // touch every page
+	}
+	mat := kernels.NewF32(w, rows, cols)
+	x := make([]float32, cols)
+	out := make([]float32, rows)
+	pool := kernels.NewPool(threads)
+	defer pool.Close()
+	t := &mvTask{out, &mat, x}
+	best := time.Duration(1 << 62)
+	for r := 0; r < 5; r++ {
+		start := time.Now()
+		pool.Run(rows, 1, t)
+		best = min(best, time.Since(start))
+	}
+	return float64(mat.Bytes()) / best.Seconds()
+}
+
+type mvTask struct {
+	out []float32
+	w   *kernels.Mat
+	x   []float32
+}
+
+func (t *mvTask) Run(lo, hi int) { kernels.MatVec(t.out, t.w, t.x, lo, hi) }
+
+// rss is the resident set size of this process (Linux), 0 elsewhere.
+func rss() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				kb, _ := strconv.ParseInt(f[1], 10, 64)
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
+
+// cpuName is the CPU model from /proc/cpuinfo, or the architecture.
+func cpuName() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "model name") {
+				if _, v, ok := strings.Cut(line, ":"); ok {
+					return strings.TrimSpace(v)
+				}
+			}
+		}
+	}
+	return runtime.GOARCH
+}

@@ -95,7 +95,9 @@ func DefaultNearOptions() NearOptions {
 // reaches Threshold; it joins the most similar one.
 //
 // Memory with the defaults is about 512 B of signature plus ~12 × 20 B of
-// band tables per representative: ≈ 0.75 GB per million distinct records.
+// band tables per representative. Measured (BenchmarkNearDedup): one
+// million generated short records, 944k kept, peak heap in use 893 MB
+// (runtime Sys 1.15 GB), about 950 B per kept record including map growth.
 type NearDeduper struct {
 	opt     NearOptions
 	hasher  *minhash.Hasher

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -73,6 +75,55 @@ func FuzzParse(f *testing.F) {
 		b, err2 := decodeAny(out)
 		if err1 != nil || err2 != nil || !reflect.DeepEqual(a, b) {
 			t.Fatalf("meaning changed: %v vs %v (%v, %v)", a, b, err1, err2)
+		}
+		// The hand-written string decoder matches encoding/json.
+		for i := range r.fields {
+			for _, raw := range [][]byte{r.fields[i].rawKey, r.fields[i].val} {
+				if raw[0] != '"' {
+					continue
+				}
+				var want string
+				if err := json.Unmarshal(raw, &want); err != nil {
+					t.Fatal(err)
+				}
+				if got := decodeString(raw); got != want {
+					t.Fatalf("decodeString(%q) = %q, want %q", raw, got, want)
+				}
+			}
+		}
+		// Lookup agrees with encoding/json one and two levels down.
+		for i, k := range r.Keys() {
+			if strings.Contains(k, ".") {
+				continue
+			}
+			v, ok := r.Lookup(k)
+			if !ok || !bytes.Equal(v, r.fields[i].val) {
+				t.Fatalf("Lookup(%q) = %q, %v", k, v, ok)
+			}
+			var obj map[string]json.RawMessage
+			if json.Unmarshal(v, &obj) == nil && obj != nil {
+				for sub, want := range obj {
+					if strings.Contains(sub, ".") {
+						continue
+					}
+					got, ok := r.Lookup(k + "." + sub)
+					if !ok || !bytes.Equal(got, want) {
+						t.Fatalf("Lookup(%q) = %q, %v; want %q", k+"."+sub, got, ok, want)
+					}
+				}
+			}
+			var arr []json.RawMessage
+			if json.Unmarshal(v, &arr) == nil {
+				for j, want := range arr {
+					got, ok := r.Lookup(k + "." + strconv.Itoa(j))
+					if !ok || !bytes.Equal(got, want) {
+						t.Fatalf("Lookup(%q.%d) = %q, %v; want %q", k, j, got, ok, want)
+					}
+				}
+				if _, ok := r.Lookup(k + "." + strconv.Itoa(len(arr))); ok {
+					t.Fatalf("Lookup past the end of %q", k)
+				}
+			}
 		}
 		if c := r.Clone(); !bytes.Equal(c.AppendJSON(nil), out) {
 			t.Fatalf("clone differs")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -23,9 +24,9 @@ type Record struct {
 	fields []field
 }
 
-// field is one top-level member. name is set only when the raw key holds
-// escapes; otherwise the key is the raw key without its quotes, compared
-// without allocating.
+// field is one top-level member. name is set only when the raw key needs
+// decoding (escapes or invalid UTF-8); otherwise the key is the raw key
+// without its quotes, compared without allocating.
 type field struct {
 	rawKey  []byte // with quotes, as read or as encoded by Set
 	val     json.RawMessage
@@ -97,8 +98,8 @@ func parseOwned(buf []byte) (*Record, error) {
 			if err != nil {
 				return nil, err
 			}
-			f := field{rawKey: buf[i:kend:kend], escaped: esc}
-			if esc {
+			f := field{rawKey: buf[i:kend:kend], escaped: esc || !utf8.Valid(buf[i:kend])}
+			if f.escaped {
 				f.name = decodeString(f.rawKey)
 			}
 			i = skipSpace(buf, kend)
@@ -158,18 +159,92 @@ func (r *Record) addParsed(f field, index *map[string]int) {
 	}
 }
 
-// decodeString decodes a valid JSON string literal (with quotes). Invalid
-// UTF-8 becomes U+FFFD, as in encoding/json.
+// decodeString decodes a valid JSON string literal (with quotes) exactly as
+// encoding/json does, including its repairs: each invalid UTF-8 byte and
+// each unpaired surrogate escape becomes U+FFFD. It is hand-written because
+// decoding the text field is on the hot path of score and detect.
 func decodeString(raw []byte) string {
-	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
-		return string(raw[1 : len(raw)-1])
+	s := raw[1 : len(raw)-1]
+	if bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
+		return string(s)
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		// Unreachable for scanned input; keep the raw text rather than lose it.
-		return string(raw[1 : len(raw)-1])
+	var out strings.Builder
+	out.Grow(len(s))
+	for len(s) > 0 {
+		// Copy the run up to the next escape in one go.
+		j := bytes.IndexByte(s, '\\')
+		if j < 0 {
+			j = len(s)
+		}
+		appendRepaired(&out, s[:j])
+		s = s[j:]
+		if len(s) == 0 {
+			break
+		}
+		if s[1] != 'u' {
+			out.WriteByte(unescape[s[1]])
+			s = s[2:]
+			continue
+		}
+		r := hex4(s[2:6])
+		s = s[6:]
+		if utf16.IsSurrogate(r) {
+			// A high surrogate only counts when a low one follows.
+			if len(s) >= 6 && s[0] == '\\' && s[1] == 'u' {
+				if d := utf16.DecodeRune(r, hex4(s[2:6])); d != utf8.RuneError {
+					out.WriteRune(d)
+					s = s[6:]
+					continue
+				}
+			}
+			r = utf8.RuneError
+		}
+		out.WriteRune(r)
 	}
-	return s
+	return out.String()
+}
+
+// appendRepaired writes run, replacing each invalid UTF-8 byte by U+FFFD.
+func appendRepaired(out *strings.Builder, run []byte) {
+	if utf8.Valid(run) {
+		out.Write(run)
+		return
+	}
+	start := 0
+	for i := 0; i < len(run); {
+		if run[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(run[i:])
+		if r == utf8.RuneError && n == 1 {
+			out.Write(run[start:i])
+			out.WriteRune(utf8.RuneError)
+			start = i + 1
+		}
+		i += n
+	}
+	out.Write(run[start:])
+}
+
+// unescape maps the byte after a backslash to the byte it stands for.
+var unescape = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
+
+// hex4 decodes four hex digits already checked by scanString.
+func hex4(h []byte) rune {
+	var r rune
+	for _, c := range h {
+		switch {
+		case c <= '9':
+			c -= '0'
+		case c >= 'a':
+			c -= 'a' - 10
+		default:
+			c -= 'A' - 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
 }
 
 // UnmarshalJSON parses data like Parse, so a Record can sit inside other
@@ -387,33 +462,23 @@ func index(s string) (int, bool) {
 	return n, err == nil
 }
 
+// member and element walk a value that was validated when it entered the
+// record, so they only skip, never check.
 func member(v []byte, key string) (json.RawMessage, bool) {
 	var found json.RawMessage
 	ok := false
 	i := skipSpace(v, 1)
-	if i < len(v) && v[i] == '}' {
-		return nil, false
-	}
 	for i < len(v) && v[i] == '"' {
-		kend, esc, err := scanString(v, i)
-		if err != nil {
-			return nil, false
-		}
+		kend := skipString(v, i)
+		k := v[i:kend]
 		var match bool
-		if esc {
-			match = decodeString(v[i:kend]) == key
+		if bytes.IndexByte(k, '\\') >= 0 || !utf8.Valid(k) {
+			match = decodeString(k) == key
 		} else {
-			match = string(v[i+1:kend-1]) == key
+			match = string(k[1:len(k)-1]) == key
 		}
-		i = skipSpace(v, kend)
-		if i >= len(v) || v[i] != ':' {
-			return nil, false
-		}
-		vs := skipSpace(v, i+1)
-		ve, err := scanValue(v, vs, 1)
-		if err != nil {
-			return nil, false
-		}
+		vs := skipSpace(v, skipSpace(v, kend)+1) // past ':'
+		ve := skipValue(v, vs)
 		if match {
 			found, ok = v[vs:ve:ve], true
 		}
@@ -432,10 +497,7 @@ func element(v []byte, n int) (json.RawMessage, bool) {
 		return nil, false
 	}
 	for k := 0; i < len(v); k++ {
-		end, err := scanValue(v, i, 1)
-		if err != nil {
-			return nil, false
-		}
+		end := skipValue(v, i)
 		if k == n {
 			return v[i:end:end], true
 		}

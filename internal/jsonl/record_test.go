@@ -340,3 +340,20 @@ func TestRecordInsideStruct(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `{"meta":{"b":1.50,"a":[1]}}`, string(out))
 }
+
+func TestDecodeStringMatchesEncodingJSON(t *testing.T) {
+	tests := []string{
+		`""`, `"plain"`, `"tab\tnl\ncr\rq\"bs\\sl\/b\bf\f"`, `"\u00e9\u00E9"`, `"\ud83d\ude00"`,
+		`"\ud83d"`, `"\ud83dx"`, `"\ude00\ud83d"`, `"\ud83d\u0041"`, `"\ud83d\ud83d\ude00"`,
+		"\"a\xffb\"", "\"\xe2\x82\"", "\"\xed\xa0\x80\"", `"\u0000"`, "\"é😀\\n\"",
+	}
+	for _, raw := range tests {
+		t.Run(raw, func(t *testing.T) {
+			_, _, err := scanString([]byte(raw), 0)
+			require.NoError(t, err)
+			var want string
+			require.NoError(t, json.Unmarshal([]byte(raw), &want))
+			assert.Equal(t, want, decodeString([]byte(raw)))
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package jsonl
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math/bits"
@@ -250,6 +251,19 @@ func scanArray(b []byte, i, depth int) (int, error) {
 		return i + 1, nil
 	}
 	for {
+		// Token id arrays are the commonest arrays: take plain non-negative
+		// integers inline, leaving everything else to scanValue.
+		if j := i; j < len(b) && '1' <= b[j] && b[j] <= '9' {
+			for j++; j < len(b) && isDigit(b[j]); j++ {
+			}
+			if j < len(b) && (b[j] == ',' || b[j] == ']') {
+				if b[j] == ']' {
+					return j + 1, nil
+				}
+				i = skipSpace(b, j+1)
+				continue
+			}
+		}
 		var err error
 		i, err = scanValue(b, i, depth)
 		if err != nil {
@@ -279,4 +293,59 @@ func trimValue(b []byte) ([]byte, error) {
 		return nil, syntaxErr(j, "unexpected %s after the value", describe(b, j))
 	}
 	return b[i:end], nil
+}
+
+// skipValue returns the end of the value starting at b[i], assuming it has
+// already been validated: it only tracks strings and brackets, which makes
+// Lookup much cheaper than a second validation pass.
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	default: // number or literal
+		for i < len(b) && !isSpace(b[i]) && b[i] != ',' && b[i] != '}' && b[i] != ']' {
+			i++
+		}
+		return i
+	}
+}
+
+// skipString returns the index past the closing quote of the validated
+// string at b[i], jumping between quotes with the vectorised IndexByte.
+func skipString(b []byte, i int) int {
+	i++
+	for {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return len(b)
+		}
+		i += j
+		// The quote is escaped iff an odd number of backslashes precede it.
+		k := i - 1
+		for b[k] == '\\' {
+			k--
+		}
+		if (i-1-k)%2 == 0 {
+			return i + 1
+		}
+		i++
+	}
 }

@@ -2,22 +2,31 @@ package tokenizer
 
 import "unicode/utf8"
 
-// symbol is a run of the normalised text, text[start:end], in the doubly
-// linked list of symbols that merging shrinks. A symbol merged into its left
-// neighbour gets start == end and is skipped from then on.
+// Encoding works on one segment of the text at a time. Merges happen only
+// inside pieces, so a boundary between characters x and y that no piece
+// contains as the substring xy is never crossed: the text falls apart there
+// into segments that merge independently, in the same order as they would
+// in one queue for the whole text. For Llama that cuts before almost every
+// "▁", so the symbols and the queue hold about one word at a time, stay
+// cache-resident however long the text is, and can use 32-bit indexes.
+
+// symbol is a run of the segment's normalised text, text[start:end], in the
+// doubly linked list of symbols that merging shrinks. A symbol merged into
+// its left neighbour gets start == end and is skipped from then on.
 type symbol struct {
-	start, end int
-	prev, next int   // neighbours' indexes, -1 at the ends
+	start, end int32
+	prev, next int32 // neighbours' indexes, -1 at the ends
 	id         int32 // its piece id, negative when the text is no piece (byte fallback)
+	pair       int32 // as a character: the piece id of it and the next character, negative when none
 }
 
 // bigram is a candidate merge of two adjacent symbols into the piece id.
 // size is the merged length in bytes when the candidate was made: if either
 // side has changed since, the lengths no longer add up and it is stale.
 type bigram struct {
-	left, right int
+	left, right int32
 	score       float32
-	size        int
+	size        int32
 	id          int32
 }
 
@@ -31,14 +40,31 @@ func (a *bigram) before(b *bigram) bool {
 // encodeState is the scratch space of one Encode call, pooled so that
 // tokenising a corpus does not allocate per text.
 type encodeState struct {
-	text  []byte
-	syms  []symbol
+	text  []byte   // the current segment, normalised
+	syms  []symbol // its characters, then the merged symbols
 	queue []bigram // binary heap ordered by before
+
+	// cache holds the ids of short segments seen before. Segments are
+	// independent, so a word's ids are the same wherever it occurs, and
+	// natural text repeats its words (Zipf): most segments are hits and
+	// skip merging. It is emptied when full.
+	cache map[string][]int32
 }
 
-// maxPooledSymbols keeps a single huge text from pinning its scratch
+// Bounds of the segment cache.
+const (
+	maxCachedSegment = 32      // bytes of a segment worth caching
+	maxCacheEntries  = 1 << 14 // then the cache starts afresh
+)
+
+// maxSegment caps a segment's bytes so that 32-bit indexes cannot
+// overflow; a longer run without a possible cut (over a gigabyte of text
+// that never leaves the inside of pieces) is cut there.
+const maxSegment = 1 << 30
+
+// maxPooled keeps one unusually long segment from pinning its scratch
 // buffers in the pool for good.
-const maxPooledSymbols = 1 << 20
+const maxPooled = 1 << 16
 
 // Encode tokenises text the way Llama 2's SentencePiece model does, with BOS
 // first when addBOS is set. See the package documentation for the steps.
@@ -56,99 +82,125 @@ func (t *Tokenizer) EncodeInto(dst []int, text string, addBOS bool) []int {
 		return dst
 	}
 	st := t.states.Get().(*encodeState)
-	dst = t.encode(st, dst, text)
-	if cap(st.syms) <= maxPooledSymbols {
+	st.text, st.syms, st.queue = st.text[:0], st.syms[:0], st.queue[:0]
+	if t.v.AddSpacePrefix {
+		dst = t.addChar(st, dst, t.space)
+	}
+	// Normalise on the fly: spaces are spelled as the vocabulary spells
+	// them ("▁" for GGUF vocabularies; llama2.c ones keep " "). An invalid
+	// byte is a character of its own; it is no piece, so it falls back to
+	// its byte token.
+	for i := 0; i < len(text); {
+		if c := text[i]; c < utf8.RuneSelf {
+			if c == ' ' {
+				dst = t.addChar(st, dst, t.space)
+			} else {
+				dst = t.addChar(st, dst, text[i:i+1])
+			}
+			i++
+			continue
+		}
+		_, n := utf8.DecodeRuneInString(text[i:])
+		dst = t.addChar(st, dst, text[i:i+n])
+		i += n
+	}
+	dst = t.flush(st, dst)
+	if cap(st.syms) <= maxPooled && cap(st.text) <= maxPooled {
 		t.states.Put(st)
 	}
 	return dst
 }
 
-func (t *Tokenizer) encode(st *encodeState, dst []int, text string) []int {
-	// Normalise: the dummy prefix, and spaces spelled as the vocabulary
-	// spells them ("▁" for GGUF vocabularies; llama2.c ones keep " ").
-	buf := st.text[:0]
-	if t.v.AddSpacePrefix {
-		buf = append(buf, t.space...)
-	}
-	if t.space == " " {
-		buf = append(buf, text...)
+// addChar appends the character ch (normalised) to the current segment, or
+// first flushes the segment when no piece spans the boundary before ch.
+func (t *Tokenizer) addChar(st *encodeState, dst []int, ch string) []int {
+	var id int32
+	if len(ch) == 1 && ch[0] < utf8.RuneSelf {
+		id = t.asciiID[ch[0]]
+	} else if m, ok := t.match[ch]; ok {
+		id = m
 	} else {
-		for i := 0; i < len(text); i++ {
-			if c := text[i]; c == ' ' {
-				buf = append(buf, t.space...)
-			} else {
-				buf = append(buf, c)
-			}
+		id = noMatch
+	}
+	k := int32(len(st.syms))
+	if k > 0 {
+		prev := &st.syms[k-1]
+		pair := t.pairID(st.text[prev.start:], ch)
+		if pair == noMatch && t.split || len(st.text)+len(ch) > maxSegment {
+			dst = t.flush(st, dst)
+			k = 0
+		} else {
+			prev.pair = pair
 		}
 	}
-	st.text = buf
-
-	// One symbol per UTF-8 character. An invalid byte is a symbol of its
-	// own; it is no piece, so it falls back to its byte token.
-	syms := st.syms[:0]
-	for i := 0; i < len(buf); {
-		c := buf[i]
-		if c < utf8.RuneSelf {
-			syms = append(syms, symbol{start: i, end: i + 1, id: t.asciiID[c]})
-			i++
-			continue
-		}
-		_, n := utf8.DecodeRune(buf[i:])
-		id, ok := t.match[string(buf[i:i+n])]
-		if !ok {
-			id = noMatch
-		}
-		syms = append(syms, symbol{start: i, end: i + n, id: id})
-		i += n
-	}
-	st.syms = syms
-
-	// Merges happen only inside pieces, so a boundary between characters x
-	// and y that no piece contains as the substring xy is never crossed:
-	// the text falls apart there into segments that merge independently,
-	// in the same order as they would in one queue. For Llama that cuts
-	// before almost every "▁", so the queue holds one word at a time and
-	// stays small and cache-resident however long the text is.
-	st.queue = st.queue[:0]
-	first := 0 // first symbol of the current segment
-	for i := range syms {
-		syms[i].prev, syms[i].next = i-1, i+1
-		if i == first {
-			syms[i].prev = -1
-		}
-		if i+1 < len(syms) {
-			pair := t.pairID(buf, &syms[i], &syms[i+1])
-			if pair >= 0 {
-				st.push(bigram{left: i, right: i + 1, score: t.v.Scores[pair], size: syms[i+1].end - syms[i].start, id: pair})
-			}
-			if pair != noMatch || !t.split {
-				continue
-			}
-		}
-		syms[i].next = -1
-		t.merge(st)
-		dst = t.emit(st, dst, first)
-		first = i + 1
-	}
+	start := int32(len(st.text))
+	st.text = append(st.text, ch...)
+	st.syms = append(st.syms, symbol{start: start, end: start + int32(len(ch)), prev: k - 1, next: k + 1, id: id, pair: noMatch})
 	return dst
 }
 
 // pairID classifies the adjacent characters a, b: the id of the piece a+b,
 // noPiece if a+b only occurs inside longer pieces, noMatch if nowhere.
-func (t *Tokenizer) pairID(buf []byte, a, b *symbol) int32 {
-	if a.end-a.start == 1 && b.end-b.start == 1 {
-		if x, y := buf[a.start], buf[b.start]; x < utf8.RuneSelf && y < utf8.RuneSelf {
-			return t.asciiPair[int(x)<<7|int(y)]
-		}
+func (t *Tokenizer) pairID(a []byte, b string) int32 {
+	if len(a) == 1 && len(b) == 1 && a[0] < utf8.RuneSelf && b[0] < utf8.RuneSelf {
+		return t.asciiPair[int(a[0])<<7|int(b[0])]
 	}
-	id, ok := t.pairs[string(buf[a.start:b.end])]
+	var key [2 * utf8.UTFMax]byte
+	n := copy(key[:], a)
+	n += copy(key[n:], b)
+	id, ok := t.pairs[string(key[:n])]
 	if !ok {
 		return noMatch
 	}
 	return id
 }
 
-// merge runs the queued merges of a segment until none is left.
+// flush merges the current segment, appends its ids and empties it.
+func (t *Tokenizer) flush(st *encodeState, dst []int) []int {
+	if len(st.syms) == 0 {
+		return dst
+	}
+	cacheable := len(st.text) <= maxCachedSegment
+	if cacheable {
+		if ids, ok := st.cache[string(st.text)]; ok {
+			for _, id := range ids {
+				dst = append(dst, int(id))
+			}
+			st.text, st.syms = st.text[:0], st.syms[:0]
+			return dst
+		}
+	}
+	n := len(dst)
+	st.syms[len(st.syms)-1].next = -1
+	for i := range st.syms {
+		if s := &st.syms[i]; s.pair >= 0 {
+			st.push(bigram{left: int32(i), right: int32(i + 1), score: t.v.Scores[s.pair], size: st.syms[i+1].end - s.start, id: s.pair})
+		}
+	}
+	t.merge(st)
+	for i := int32(0); i >= 0; i = st.syms[i].next {
+		s := &st.syms[i]
+		if s.id >= 0 {
+			dst = append(dst, int(s.id))
+			continue
+		}
+		dst = t.byteFallback(dst, st.text[s.start:s.end])
+	}
+	if cacheable {
+		if st.cache == nil || len(st.cache) >= maxCacheEntries {
+			st.cache = make(map[string][]int32, 1024)
+		}
+		ids := make([]int32, len(dst)-n)
+		for i, id := range dst[n:] {
+			ids[i] = int32(id)
+		}
+		st.cache[string(st.text)] = ids
+	}
+	st.text, st.syms, st.queue = st.text[:0], st.syms[:0], st.queue[:0]
+	return dst
+}
+
+// merge runs the queued merges of the segment until none is left.
 func (t *Tokenizer) merge(st *encodeState) {
 	syms := st.syms
 	for len(st.queue) > 0 {
@@ -168,19 +220,6 @@ func (t *Tokenizer) merge(st *encodeState) {
 	}
 }
 
-// emit appends the ids of the segment that starts with symbol first.
-func (t *Tokenizer) emit(st *encodeState, dst []int, first int) []int {
-	for i := first; i >= 0; i = st.syms[i].next {
-		s := &st.syms[i]
-		if s.id >= 0 {
-			dst = append(dst, int(s.id))
-			continue
-		}
-		dst = t.byteFallback(dst, st.text[s.start:s.end])
-	}
-	return dst
-}
-
 // byteFallback appends the byte tokens of a character that is no piece, or
 // UNK once when the vocabulary lacks one of its bytes.
 func (t *Tokenizer) byteFallback(dst []int, char []byte) []int {
@@ -197,7 +236,7 @@ func (t *Tokenizer) byteFallback(dst []int, char []byte) []int {
 
 // tryPair queues the merge of symbols left and right if their concatenation
 // is a piece.
-func (t *Tokenizer) tryPair(st *encodeState, left, right int) {
+func (t *Tokenizer) tryPair(st *encodeState, left, right int32) {
 	if left < 0 || right < 0 {
 		return
 	}

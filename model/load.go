@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -143,6 +144,9 @@ func parseGGUF(data []byte, noVocab bool) (*Model, error) {
 		if err := ggufVocab(f, m); err != nil {
 			return nil, err
 		}
+	}
+	if m.EOG, err = ggufEOG(f, cfg.VocabSize); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -345,25 +349,11 @@ func ggufVocab(f *gguf.File, m *Model) error {
 	if len(v.Scores) != n || (v.Types != nil && len(v.Types) != n) {
 		return fmt.Errorf("tokenizer has %d tokens but %d scores and %d types", n, len(v.Scores), len(v.Types))
 	}
-	id := func(key string, dst *int) (bool, error) {
-		u, err := f.KV.Uint(key)
-		if errors.Is(err, gguf.ErrMissingKey) {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		if u >= uint64(n) {
-			return false, fmt.Errorf("metadata key %s: token %d is outside the vocabulary of %d", key, u, n)
-		}
-		*dst = int(u)
-		return true, nil
-	}
 	for _, k := range []struct {
 		key string
 		dst *int
 	}{{"tokenizer.ggml.bos_token_id", &v.BOS}, {"tokenizer.ggml.eos_token_id", &v.EOS}, {"tokenizer.ggml.unknown_token_id", &v.UNK}} {
-		if _, err := id(k.key, k.dst); err != nil {
+		if _, err := tokenID(f, k.key, n, k.dst); err != nil {
 			return err
 		}
 	}
@@ -382,18 +372,43 @@ func ggufVocab(f *gguf.File, m *Model) error {
 		return err
 	}
 	m.Vocab = v
-	m.EOG = []int{v.EOS}
-	for _, key := range []string{"tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"} {
-		var t int
-		ok, err := id(key, &t)
-		if err != nil {
-			return err
+	return nil
+}
+
+// tokenID reads an optional token id key into dst, checking it against the
+// vocabulary size n; false when the key is absent.
+func tokenID(f *gguf.File, key string, n int, dst *int) (bool, error) {
+	u, err := f.KV.Uint(key)
+	if errors.Is(err, gguf.ErrMissingKey) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if u >= uint64(n) {
+		return false, fmt.Errorf("metadata key %s: token %d is outside the vocabulary of %d", key, u, n)
+	}
+	*dst = int(u)
+	return true, nil
+}
+
+// ggufEOG is the end-of-generation set: tokenizer.ggml.eos_token_id (2,
+// SentencePiece's </s>, when absent) plus the eot and eom tokens if named.
+func ggufEOG(f *gguf.File, n int) ([]int, error) {
+	var eog []int
+	for i, key := range []string{"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"} {
+		t := -1
+		if i == 0 && n > 2 {
+			t = 2
 		}
-		if ok && t != v.EOS {
-			m.EOG = append(m.EOG, t)
+		if _, err := tokenID(f, key, n, &t); err != nil {
+			return nil, err
+		}
+		if t >= 0 && !slices.Contains(eog, t) {
+			eog = append(eog, t)
 		}
 	}
-	return nil
+	return eog, nil
 }
 
 // ggufMeta renders the metadata readably for `degen model info`: scalars

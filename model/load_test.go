@@ -122,6 +122,7 @@ func TestGGUFMatchesLlama2C(t *testing.T) {
 	g := loadShared(t, "stories260K-f32.gguf", LoadOptions{NoTokenizer: true})
 	sameBits(t, allWeights(t, a), allWeights(t, g))
 	assert.Nil(t, g.Vocab)
+	assert.Equal(t, []int{2}, g.EOG, "EOG does not depend on loading the vocabulary")
 }
 
 func TestLoadNoMmap(t *testing.T) {

@@ -28,6 +28,8 @@ type Candidates struct {
 	Probs  []float32 // (n) softmax of Logits at the last Softmax call
 	Sorted bool      // descending by logit, ties by ascending id
 
+	lse   float64 // log Σ exp(logit) at the last successful Softmax
+
 	vocab int  // size of the logits slice given to Reset
 	full  bool // IDs[i] == i for all i: nothing removed or reordered since Reset
 
@@ -37,7 +39,7 @@ type Candidates struct {
 	counts  []int32 // (vocab) per-token tallies, all zero between uses
 	touched []int32 // ids whose counts are non-zero
 	ints    []int32 // general int32 scratch (DRY's Z array)
-	keys    []skey  // typical_p's sort keys
+	keys    []wkey  // top_p's and typical_p's weighted selection
 }
 
 // entry is one candidate, used while sorting so that the three slices move
@@ -127,6 +129,7 @@ func (c *Candidates) Softmax() bool {
 		clear(c.Probs)
 		return false
 	}
+	c.lse = float64(mx) + math.Log(sum)
 	inv := 1 / sum
 	for i, p := range c.Probs {
 		c.Probs[i] = float32(float64(p) * inv)
@@ -212,9 +215,52 @@ func (c *Candidates) sortTop(m int) {
 		c.Sort()
 		return
 	}
+	h := c.topHeap(m)
+	worst := h[0]
+	slices.SortFunc(h, rank)
+	tmp := c.ent[:n]
+	copy(tmp, h)
+	j := m
+	for i, l := range c.Logits {
+		e := entry{c.IDs[i], l, c.Probs[i]}
+		if l < worst.logit || rank(e, worst) > 0 {
+			tmp[j] = e
+			j++
+		}
+	}
+	c.store(tmp)
+	c.full = false
+}
+
+// keepTop keeps only the best m candidates, sorted. Unlike sortTop it does
+// not write back the others, which is most of the cost of top_k.
+func (c *Candidates) keepTop(m int) {
+	if c.Sorted || m > len(c.IDs)/4 {
+		c.Sort()
+		c.Truncate(m)
+		return
+	}
+	c.finishTop(c.topHeap(max(m, 1)))
+}
+
+// finishTop makes the heap h from topHeap the whole candidate set, sorted.
+func (c *Candidates) finishTop(h []entry) {
+	slices.SortFunc(h, rank)
+	c.store(h)
+	c.Truncate(len(h))
+	c.Sorted = true
+}
+
+// topHeap returns, in c.heap, the best m candidates as a min-heap in rank
+// order (the root is the worst of them). Most entries lose to the root on
+// the logit alone, which is checked first.
+func (c *Candidates) topHeap(m int) []entry {
 	h := c.heap[:0]
-	for i := range n {
-		e := entry{c.IDs[i], c.Logits[i], c.Probs[i]}
+	for i, l := range c.Logits {
+		if len(h) == m && l < h[0].logit {
+			continue
+		}
+		e := entry{c.IDs[i], l, c.Probs[i]}
 		if len(h) < m {
 			h = append(h, e)
 			heapUp(h, len(h)-1)
@@ -224,20 +270,7 @@ func (c *Candidates) sortTop(m int) {
 		}
 	}
 	c.heap = h
-	worst := h[0]
-	slices.SortFunc(h, rank)
-	tmp := c.ent[:n]
-	copy(tmp, h)
-	j := m
-	for i := range n {
-		e := entry{c.IDs[i], c.Logits[i], c.Probs[i]}
-		if rank(e, worst) > 0 {
-			tmp[j] = e
-			j++
-		}
-	}
-	c.store(tmp)
-	c.full = false
+	return h
 }
 
 // heapUp and heapDown keep a min-heap in the rank order: the root is the
@@ -309,19 +342,7 @@ func (c *Candidates) kthLogit(k int) float32 {
 		}
 		return mx
 	}
-	h := c.heap[:0]
-	for i := range n {
-		e := entry{c.IDs[i], c.Logits[i], 0}
-		if len(h) < k {
-			h = append(h, e)
-			heapUp(h, len(h)-1)
-		} else if rank(e, h[0]) < 0 {
-			h[0] = e
-			heapDown(h, 0)
-		}
-	}
-	c.heap = h
-	return h[0].logit
+	return c.topHeap(k)[0].logit
 }
 
 // tally counts the occurrences of each id of toks (ids outside the

@@ -39,7 +39,7 @@ func (t EtaCutoff) Process(_ *History, c *Candidates) {
 		return
 	}
 	eps := float64(t.Epsilon)
-	eta := min(eps, math.Sqrt(eps)*math.Exp(-entropy(c.Probs)))
+	eta := min(eps, math.Sqrt(eps)*math.Exp(-entropy(c)))
 	cutoff(c, float32(eta), t.MinKeep)
 }
 

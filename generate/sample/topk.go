@@ -32,22 +32,32 @@ func (t TopK) Process(_ *History, c *Candidates) {
 	if k >= n {
 		return
 	}
-	c.sortTop(k)
+	if c.Sorted {
+		for !t.Exact && k < n && c.Logits[k] == c.Logits[k-1] {
+			k++
+		}
+		c.Truncate(k)
+		return
+	}
+	h := c.topHeap(k)
 	if !t.Exact {
-		// Candidates tied with the k-th logit rank right after it (by id),
-		// so counting them and selecting that many more keeps them all.
-		kth := c.Logits[k-1]
-		ties := 0
-		for _, l := range c.Logits[k:] {
+		// Candidates tied with the k-th logit rank right after it (by id):
+		// count those outside the top k and keep that many more.
+		kth, ties := h[0].logit, 0
+		for _, l := range c.Logits {
 			if l == kth {
 				ties++
 			}
 		}
+		for _, e := range h {
+			if e.logit == kth {
+				ties--
+			}
+		}
 		if ties > 0 {
-			k += ties
-			c.sortTop(k)
+			c.keepTop(k + ties)
+			return
 		}
 	}
-	c.Truncate(k)
-	c.Sorted = true
+	c.finishTop(h)
 }

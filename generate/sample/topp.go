@@ -24,14 +24,35 @@ func (t TopP) Process(_ *History, c *Candidates) {
 	}
 	minKeep := keepAtLeast(t.MinKeep)
 	p := float64(t.P)
-	var before float64
-	cut := c.prefixWhile(func(i int) bool {
-		if i >= minKeep && before >= p {
-			return false
-		}
-		before += float64(c.Probs[i])
-		return true
-	})
-	c.Truncate(cut)
-	c.Sorted = true
+	n := c.Len()
+	if c.Sorted || n <= 256 {
+		var before float64
+		cut := c.prefixWhile(func(i int) bool {
+			if i >= minKeep && before >= p {
+				return false
+			}
+			before += float64(c.Probs[i])
+			return true
+		})
+		c.Truncate(cut)
+		c.Sorted = true
+		return
+	}
+	// Unsorted and large: select the nucleus without sorting it. Kept are
+	// the K best, K the smallest count whose mass reaches P.
+	keys := c.wkeys(n)
+	for i, l := range c.Logits {
+		keys[i] = wkey{k: -float64(l), w: float64(c.Probs[i]), id: c.IDs[i], i: int32(i)}
+	}
+	k := massCut(keys, p)
+	if k < minKeep {
+		c.keepTop(minKeep)
+		return
+	}
+	keep := c.scratchInts(n)
+	clear(keep)
+	for _, kk := range keys[:k] {
+		keep[kk.i] = 1
+	}
+	c.Filter(func(i int) bool { return keep[i] == 1 })
 }

@@ -1,7 +1,6 @@
 package sample
 
 import (
-	"cmp"
 	"math"
 	"slices"
 )
@@ -18,11 +17,6 @@ type TypicalP struct {
 	MinKeep int
 }
 
-type skey struct {
-	s float64
-	i int32
-}
-
 func (t TypicalP) String() string { return "typical_p(" + ff(t.P) + ")" }
 
 func (t TypicalP) withMinKeep(n int) Processor { t.MinKeep = n; return t }
@@ -35,53 +29,44 @@ func (t TypicalP) Process(_ *History, c *Candidates) {
 	if !c.Softmax() {
 		return
 	}
-	h := entropy(c.Probs)
-	if cap(c.keys) < n {
-		c.keys = make([]skey, n)
-	}
-	keys := c.keys[:n]
+	h := entropy(c)
+	keys := c.wkeys(n)
 	for i, p := range c.Probs {
 		s := math.Inf(1)
 		if p > 0 {
-			s = math.Abs(-math.Log(float64(p)) - h)
+			s = math.Abs(c.lse - float64(c.Logits[i]) - h) // −ln p − H
 		}
-		keys[i] = skey{s, int32(i)}
+		keys[i] = wkey{k: s, w: float64(p), id: c.IDs[i], i: int32(i)}
 	}
-	slices.SortFunc(keys, func(a, b skey) int {
-		if r := cmp.Compare(a.s, b.s); r != 0 {
-			return r
-		}
-		return rank(entry{c.IDs[a.i], c.Logits[a.i], 0}, entry{c.IDs[b.i], c.Logits[b.i], 0})
-	})
-	var cum float64
-	last := 0
-	for _, k := range keys {
-		cum += float64(c.Probs[k.i])
-		if cum >= float64(t.P) {
-			break
-		}
-		last++
+	// last = #{cum < P} in score order, at most n−1: the first K = last+1
+	// keys by score are those massCut selects.
+	k := max(massCut(keys, float64(t.P)), 1)
+	thr := keys[0].k
+	for _, kk := range keys[:k] {
+		thr = max(thr, kk.k)
 	}
-	last = min(last, n-1)
-	thr := keys[last].s
-	// Mark what stays in counts (scratch), then compact in place.
+	if minKeep := keepAtLeast(t.MinKeep); minKeep > k {
+		// The first minKeep in score order stay too: sort to find them.
+		slices.SortFunc(keys, cmpW)
+		k = minKeep
+	}
 	keep := c.scratchInts(n)
-	for r, k := range keys {
-		v := int32(0)
-		if k.s <= thr || r < keepAtLeast(t.MinKeep) {
-			v = 1
+	clear(keep)
+	for r, kk := range keys {
+		if kk.k <= thr || r < k {
+			keep[kk.i] = 1
 		}
-		keep[k.i] = v
 	}
 	c.Filter(func(i int) bool { return keep[i] == 1 })
 }
 
-// entropy is −Σ p ln p in nats, skipping zero probabilities.
-func entropy(probs []float32) float64 {
+// entropy is −Σ p ln p in nats over the candidates, with ln p = z − lse
+// (no logarithm per candidate); c.Probs and c.lse must be current.
+func entropy(c *Candidates) float64 {
 	var h float64
-	for _, p := range probs {
+	for i, p := range c.Probs {
 		if p > 0 {
-			h -= float64(p) * math.Log(float64(p))
+			h -= float64(p) * (float64(c.Logits[i]) - c.lse)
 		}
 	}
 	return h

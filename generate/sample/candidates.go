@@ -28,7 +28,7 @@ type Candidates struct {
 	Probs  []float32 // (n) softmax of Logits at the last Softmax call
 	Sorted bool      // descending by logit, ties by ascending id
 
-	lse   float64 // log Σ exp(logit) at the last successful Softmax
+	lse float64 // log Σ exp(logit) at the last successful Softmax
 
 	vocab int  // size of the logits slice given to Reset
 	full  bool // IDs[i] == i for all i: nothing removed or reordered since Reset

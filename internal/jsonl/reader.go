@@ -98,6 +98,9 @@ type input struct {
 //   - a read or decompression failure yields a *LineError naming the input
 //     and the line being read; it is sticky;
 //   - io.EOF after the last input.
+//
+// Close releases the open file and decoder; call it even after an error.
+// A Reader is used from one goroutine, except BytesRead.
 type Reader struct {
 	opt    Options
 	inputs []input
@@ -105,7 +108,7 @@ type Reader struct {
 	size   int64 // total size, -1 if unknown
 
 	cur     *source
-	done    atomic.Int64 // bytes consumed by finished inputs
+	read    atomic.Int64 // input bytes consumed, all inputs together
 	line    int          // physical lines read from the current input
 	skipped int
 	err     error // sticky
@@ -119,19 +122,20 @@ type Reader struct {
 type source struct {
 	name    string
 	closer  io.Closer // the file, nil for injected readers
-	count   *countingReader
 	gz      *gzip.Reader
 	zs      *zstd.Decoder
 	br      *bufio.Reader // lines come from here
 	started bool          // first line read (for the BOM check)
 }
 
+// countingReader adds the bytes it reads to n, which BytesRead loads from
+// any goroutine.
 type countingReader struct {
 	r io.Reader
-	n atomic.Int64
+	n *atomic.Int64
 }
 
-func (c *countingReader) Read(p []byte) (int, error) {
+func (c countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n.Add(int64(n))
 	return n, err
@@ -202,13 +206,7 @@ func (r *Reader) Size() int64 { return r.size }
 // consumed so far; with Size it drives a progress bar. It may be called
 // from another goroutine. Read-ahead buffering makes it run slightly ahead
 // of the records returned.
-func (r *Reader) BytesRead() int64 {
-	n := r.done.Load()
-	if s := r.cur; s != nil {
-		n += s.count.n.Load()
-	}
-	return n
-}
+func (r *Reader) BytesRead() int64 { return r.read.Load() }
 
 // Skipped returns how many lines the Skip policy dropped.
 func (r *Reader) Skipped() int { return r.skipped }
@@ -289,20 +287,28 @@ func (r *Reader) Next() (*Record, error) {
 // reject applies the error policy to the current line. line is nil when it
 // was too long, in which case readLine already streamed it to Rejects.
 func (r *Reader) reject(line []byte, cause error) error {
-	lerr := &LineError{Input: r.cur.name, Line: r.line, Err: cause}
 	if r.opt.OnError == Fail {
-		return lerr
+		return &LineError{Input: r.cur.name, Line: r.line, Err: cause}
 	}
 	r.skipped++
 	if line != nil && r.opt.Rejects != nil {
 		if err := r.writeReject(line); err != nil {
 			return err
 		}
-		if err := r.writeReject(nil); err != nil {
-			return err
-		}
+		return r.writeReject(nil)
 	}
 	return nil
+}
+
+// rejectLong copies a whole over-long line to Rejects when skipping.
+func (r *Reader) rejectLong(line []byte) error {
+	if !r.streamRejects() {
+		return nil
+	}
+	if err := r.writeReject(line); err != nil {
+		return err
+	}
+	return r.writeReject(nil)
 }
 
 // writeReject copies b, or a newline when b is nil, to Rejects; a failure
@@ -329,15 +335,7 @@ func (r *Reader) readLine() (line []byte, tooLong bool, err error) {
 	if err == nil || (err == io.EOF && len(chunk) > 0) {
 		chunk = r.trimBOM(trimEOL(chunk))
 		if len(chunk) > max {
-			if r.streamRejects() {
-				if werr := r.writeReject(chunk); werr != nil {
-					return nil, false, werr
-				}
-				if werr := r.writeReject(nil); werr != nil {
-					return nil, false, werr
-				}
-			}
-			return nil, true, nil
+			return nil, true, r.rejectLong(chunk)
 		}
 		return bytes.Clone(chunk), false, nil
 	}
@@ -345,7 +343,7 @@ func (r *Reader) readLine() (line []byte, tooLong bool, err error) {
 		return nil, false, err
 	}
 	// Long line: assemble it from buffer-sized chunks, giving up (but still
-	// consuming the line) once it cannot fit. max+1 leaves room for a '\r'.
+	// consuming the line) once it cannot fit. max+2 leaves room for "\r\n".
 	acc := append(make([]byte, 0, 2*len(chunk)), chunk...)
 	for {
 		chunk, err = s.br.ReadSlice('\n')
@@ -359,15 +357,7 @@ func (r *Reader) readLine() (line []byte, tooLong bool, err error) {
 		if err != bufio.ErrBufferFull {
 			acc = r.trimBOM(trimEOL(acc))
 			if len(acc) > max {
-				if r.streamRejects() {
-					if werr := r.writeReject(acc); werr != nil {
-						return nil, false, werr
-					}
-					if werr := r.writeReject(nil); werr != nil {
-						return nil, false, werr
-					}
-				}
-				return nil, true, nil
+				return nil, true, r.rejectLong(acc)
 			}
 			return acc, false, nil
 		}
@@ -451,8 +441,7 @@ func (r *Reader) open(in input) error {
 		}
 		s.closer, raw = f, f
 	}
-	s.count = &countingReader{r: raw}
-	br := bufio.NewReaderSize(s.count, readBufSize)
+	br := bufio.NewReaderSize(countingReader{r: raw, n: &r.read}, readBufSize)
 	magic, err := br.Peek(4)
 	if err != nil && err != io.EOF {
 		s.close()
@@ -484,7 +473,6 @@ func (r *Reader) open(in input) error {
 func (r *Reader) finish() error {
 	s := r.cur
 	r.cur = nil
-	r.done.Add(s.count.n.Load())
 	if err := s.close(); err != nil {
 		return fmt.Errorf("%s: close: %w", s.name, err)
 	}
@@ -522,6 +510,5 @@ func (r *Reader) Close() error {
 		return nil
 	}
 	r.cur = nil
-	r.done.Add(s.count.n.Load())
 	return s.close()
 }

@@ -404,3 +404,41 @@ func TestCorruptCompressedInput(t *testing.T) {
 		assert.ErrorContains(t, err, "h.gz: gzip: ")
 	})
 }
+
+// TestBytesReadConcurrent polls BytesRead from another goroutine, as a
+// progress bar does; run with -race.
+func TestBytesReadConcurrent(t *testing.T) {
+	dir := t.TempDir()
+	var sb strings.Builder
+	for range 20000 {
+		sb.WriteString("{\"text\":\"some words here\"}\n")
+	}
+	a := writeFile(t, dir, "a.jsonl", sb.String())
+	r, err := OpenAll([]string{a, a}, Options{})
+	require.NoError(t, err)
+	stop := make(chan struct{})
+	done := make(chan int64)
+	go func() {
+		var last int64
+		for {
+			select {
+			case <-stop:
+				done <- last
+				return
+			default:
+				n := r.BytesRead()
+				if n < last {
+					panic("BytesRead went backwards")
+				}
+				last = n
+			}
+		}
+	}()
+	g := drain(t, r)
+	close(stop)
+	last := <-done
+	require.NoError(t, g.err)
+	assert.Len(t, g.lines, 40000)
+	assert.LessOrEqual(t, last, r.Size())
+	assert.Equal(t, r.Size(), r.BytesRead())
+}

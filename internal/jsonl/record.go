@@ -15,6 +15,8 @@ import (
 // bytes read, so unknown fields, number formats and escapes pass through a
 // pipeline untouched; only the whitespace between top-level tokens is
 // dropped on output. Nested values are never decoded unless asked for.
+// As with encoding/json, invalid UTF-8 inside strings is accepted (and kept
+// as is); decoding accessors turn it into U+FFFD.
 //
 // Slices returned by Get and Lookup alias the record's memory and must not
 // be modified. A Record is not safe for concurrent mutation. The zero value

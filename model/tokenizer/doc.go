@@ -11,8 +11,13 @@
 // concatenation is a piece of the vocabulary with the highest score is merged,
 // again and again, leftmost first on ties. Characters that are not pieces
 // fall back to their UTF-8 bytes as the byte tokens "<0xNN>". The merging
-// runs on a linked list of symbols with a priority queue of candidate pairs,
-// so a text of n characters costs O(n log n), not llama2.c's O(n²).
+// runs on a linked list of symbols with a priority queue of candidate pairs
+// (llama.cpp's SPM tokenizer does the same), so a text of n characters
+// costs O(n log n), not llama2.c's O(n²). The text is also cut where no
+// piece can span two neighbouring characters, which for Llama is before
+// nearly every space; the pieces merge independently and short ones are
+// cached, so long texts stream through in small, repeated segments with
+// exactly the ids one queue over the whole text would give.
 //
 // Decoding turns byte tokens back into raw bytes, so a character split over
 // byte tokens reassembles, the space marker into spaces, and control tokens

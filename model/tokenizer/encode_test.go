@@ -250,3 +250,32 @@ func TestMissingByteTokenIsUNK(t *testing.T) {
 	assert.Equal(t, []int{1, 3, 4, 0, 4}, tok.Encode("aéa", true))
 	assert.Equal(t, "aa", tok.DecodeAll(tok.Encode("aéa", true)))
 }
+
+// TestEncodeConcurrent encodes from several goroutines at once (run with
+// -race): the pooled scratch state and its segment cache are never shared.
+func TestEncodeConcurrent(t *testing.T) {
+	tok := loadLlama2C(t, "tokenizer.bin", 32000)
+	texts := []string{"Hello world, hello again.", "中文分词测试", "the the the the cat", "🦙 llamas 🦙"}
+	want := make([][]int, len(texts))
+	for i, s := range texts {
+		want[i] = naiveEncode(tok, s)
+	}
+	done := make(chan [][]int)
+	for range 4 {
+		go func() {
+			var got [][]int
+			for range 200 {
+				for _, s := range texts {
+					got = append(got, tok.Encode(s, false))
+				}
+			}
+			done <- got
+		}()
+	}
+	for range 4 {
+		got := <-done
+		for j, ids := range got {
+			require.Equal(t, want[j%len(texts)], ids)
+		}
+	}
+}

@@ -59,9 +59,12 @@ func New(v *Vocab) (*Tokenizer, error) {
 	case v.Types != nil && len(v.Types) != n:
 		return nil, fmt.Errorf("tokenizer: %d pieces but %d token types", n, len(v.Types))
 	}
-	for name, id := range map[string]int{"bos": v.BOS, "eos": v.EOS, "unk": v.UNK} {
-		if id < 0 || id >= n {
-			return nil, fmt.Errorf("tokenizer: %s id %d is outside the vocabulary of %d", name, id, n)
+	for _, special := range []struct {
+		name string
+		id   int
+	}{{"bos", v.BOS}, {"eos", v.EOS}, {"unk", v.UNK}} {
+		if special.id < 0 || special.id >= n {
+			return nil, fmt.Errorf("tokenizer: %s id %d is outside the vocabulary of %d", special.name, special.id, n)
 		}
 	}
 	t := &Tokenizer{
@@ -91,16 +94,8 @@ func New(v *Vocab) (*Tokenizer, error) {
 			t.ids[p] = id
 		}
 		switch typ {
-		case TypeNormal, TypeUserDefined:
-			if _, dup := t.match[p]; !dup && p != "" {
-				t.match[p] = int32(id)
-			}
-			s := p
-			if typ == TypeNormal && t.space != " " {
-				s = strings.ReplaceAll(p, t.space, " ")
-			}
-			t.text[id] = s
-			t.lead[id] = strings.HasPrefix(s, " ")
+		case TypeControl, TypeUnknown, TypeUnused:
+			t.control[id] = true
 		case TypeByte:
 			b, ok := parseByteToken(p)
 			if !ok {
@@ -110,8 +105,16 @@ func New(v *Vocab) (*Tokenizer, error) {
 				t.byteID[b] = int32(id)
 			}
 			t.text[id] = string([]byte{b})
-		default: // control, unknown, unused
-			t.control[id] = true
+		default: // normal, user defined, and undefined (0) or unknown types
+			if _, dup := t.match[p]; !dup && p != "" {
+				t.match[p] = int32(id)
+			}
+			s := p
+			if typ != TypeUserDefined && t.space != " " {
+				s = strings.ReplaceAll(p, t.space, " ")
+			}
+			t.text[id] = s
+			t.lead[id] = strings.HasPrefix(s, " ")
 		}
 	}
 	t.buildPairs()

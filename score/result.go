@@ -30,6 +30,9 @@ type Result struct {
 	// zlib.compress(text) at Options.ZlibLevel (exact zlib sizes, see
 	// zlibsize.go).
 	ZlibRatio float64
+	// ZlibSize is the compressed size behind ZlibRatio (0 for empty text);
+	// not marshalled, the corpus pools it.
+	ZlibSize int
 	// LongestRepeat is the length in tokens of the longest token run that
 	// occurs at least twice, overlaps allowed; 0 when no token repeats.
 	LongestRepeat int

@@ -228,7 +228,8 @@ func (s *Scorer) compute(text string) Result {
 		r.EntropyBits = max(h, 0) // also turns -0 into 0
 	}
 	if len(text) > 0 {
-		r.ZlibRatio = float64(len(text)) / float64(s.zs.size([]byte(text)))
+		r.ZlibSize = s.zs.size([]byte(text))
+		r.ZlibRatio = float64(len(text)) / float64(r.ZlibSize)
 	}
 	r.LongestRepeat = s.longestRepeat(L)
 	return r

@@ -1,15 +1,124 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/degen-llm/degen/internal/jsonl"
 	"github.com/degen-llm/degen/internal/tty"
+	"github.com/degen-llm/degen/kernels"
+	"github.com/degen-llm/degen/model"
+	"github.com/degen-llm/degen/model/tokenizer"
 	"github.com/degen-llm/degen/score"
+	"github.com/degen-llm/degen/score/lm"
 )
+
+// lmWorker holds what the model metrics need.
+type lmWorker struct {
+	m      *model.Model
+	tok    *tokenizer.Tokenizer
+	pool   *kernels.Pool
+	s      *lm.Scorer
+	corpus *score.NextToken
+}
+
+func (c *ScoreCmd) newLM() (*lmWorker, error) {
+	windows, err := parseInts(c.RepWindows, "--rep-windows")
+	if err != nil {
+		return nil, err
+	}
+	name := c.Model
+	if name == "default" {
+		name = ""
+	}
+	mf := ModelFlags{Model: name, Tokenizer: c.Tokenizer}
+	m, tok, err := mf.load()
+	if err != nil {
+		return nil, err
+	}
+	w := &lmWorker{m: m, tok: tok, pool: kernels.NewPool(c.Threads)}
+	if w.s, err = lm.New(m, w.pool, c.CtxSize, c.Stride, windows); err != nil {
+		w.close()
+		return nil, usagef("%v", err)
+	}
+	if w.corpus, err = score.NewNextToken(windows...); err != nil {
+		w.close()
+		return nil, usagef("%v", err)
+	}
+	return w, nil
+}
+
+func (w *lmWorker) close() {
+	w.pool.Close()
+	w.m.Close()
+}
+
+// ids returns the tokens to feed (BOS, the prompt, then the text) and where
+// the text starts. The text's ids are "generation"."token_ids" when the
+// record has them and they fit the model, else the text tokenised on its
+// own after the prompt.
+func (w *lmWorker) ids(rec *jsonl.Record, text, promptField string) ([]int, int, error) {
+	prompt, _, err := rec.GetString(promptField)
+	if err != nil {
+		return nil, 0, err
+	}
+	var ids []int
+	if prompt != "" {
+		ids = w.tok.Encode(prompt, true)
+	} else {
+		ids = []int{w.tok.BOS()}
+	}
+	from := len(ids)
+	cont := tokenIDs(rec)
+	for _, id := range cont {
+		if id < 0 || id >= w.m.Config.VocabSize {
+			cont = nil
+			break
+		}
+	}
+	if cont == nil || w.tok.DecodeAll(cont) != strings.TrimPrefix(text, " ") && w.tok.DecodeAll(cont) != text {
+		cont = w.tok.Encode(text, false)
+	}
+	return append(ids, cont...), from, nil
+}
+
+// mergeObjects appends the members of JSON object b to object a, skipping
+// the keys in skip (a already has them).
+func mergeObjects(a, b []byte, skip ...string) []byte {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return a
+	}
+	var keys []string
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	_, _ = dec.Token()
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			break
+		}
+		k, _ := t.(string)
+		keys = append(keys, k)
+		var skipv json.RawMessage
+		_ = dec.Decode(&skipv)
+	}
+	out := a[:len(a)-1]
+	for _, k := range keys {
+		if slices.Contains(skip, k) {
+			continue
+		}
+		out = append(out, ',')
+		kb, _ := json.Marshal(k)
+		out = append(out, kb...)
+		out = append(out, ':')
+		out = append(out, m[k]...)
+	}
+	return append(out, '}')
+}
 
 // ScoreCmd adds metrics to records.
 type ScoreCmd struct {
@@ -21,7 +130,15 @@ type ScoreCmd struct {
 	Summary       string `help:"Write a corpus summary to this file (- for stderr)."`
 	SummaryFormat string `enum:"json,markdown" default:"json" help:"Summary format (${enum})."`
 	GroupBy       string `help:"Field whose value groups records (e.g. prompt) for self-BLEU, homogenization and self-repetition in the summary."`
-	Workers       int    `default:"0" help:"Records scored in parallel (0: one per CPU)."`
+	Workers       int    `default:"0" help:"Records scored in parallel (0: one per CPU; 1 with --model, whose matrix products use --threads)."`
+
+	Model       string `short:"m" help:"Also compute the model metrics (ppl, nll_mean, acc, rep_l, wrep_l) with this model (path or known name; 'default' for stories260K)."`
+	Tokenizer   string `help:"Tokenizer file for a llama2.c model." type:"path"`
+	Threads     int    `short:"t" default:"0" help:"Worker threads for the model's matrix products (0: one per CPU)."`
+	PromptField string `default:"prompt" help:"With --model: the field of the prompt the text continues; the text is scored conditioned on it."`
+	RepWindows  string `default:"16,32,128,512" help:"With --model: the windows l of rep_l and wrep_l."`
+	CtxSize     int    `help:"With --model: window length for scoring (default: the model's context)."`
+	Stride      int    `help:"With --model: stride of the sliding window over texts longer than the window (default: half the window)."`
 }
 
 // Help shows examples.
@@ -62,13 +179,21 @@ func (c *ScoreCmd) Run(g *Globals, io *IO) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	if tk == score.Model {
-		return usagef("--tokenize model needs --model, which comes with the model metrics")
+	if tk == score.Model && c.Model == "" {
+		return usagef("--tokenize model needs --model")
 	}
 	opt := score.Options{Tokens: tk, NGrams: ns}
 	nw := c.Workers
 	if nw <= 0 {
 		nw = runtime.NumCPU()
+	}
+	var lmw *lmWorker
+	if c.Model != "" {
+		if lmw, err = c.newLM(); err != nil {
+			return err
+		}
+		defer lmw.close()
+		nw = 1 // one KV cache; the pool parallelises each product
 	}
 	workers := make([]*score.Scorer, nw)
 	for i := range workers {
@@ -90,11 +215,35 @@ func (c *ScoreCmd) Run(g *Globals, io *IO) error {
 		if !ok {
 			return fmt.Errorf("no %q field (choose it with --text-field)", field)
 		}
-		res, err := sc.Score(text)
+		if lmw == nil {
+			res, err := sc.Score(text)
+			if err != nil {
+				return err
+			}
+			rec.Set("score", res.AppendJSON(nil))
+			return nil
+		}
+		ids, from, err := lmw.ids(rec, text, c.PromptField)
 		if err != nil {
 			return err
 		}
-		rec.Set("score", res.AppendJSON(nil))
+		var res score.Result
+		if tk == score.Model {
+			cont := make([]int32, len(ids)-from)
+			for i, id := range ids[from:] {
+				cont[i] = int32(id)
+			}
+			res = sc.ScoreIDs(cont, text)
+		} else if res, err = sc.Score(text); err != nil {
+			return err
+		}
+		acc, err := lmw.s.Score(ids, from)
+		if err != nil {
+			return err
+		}
+		lmw.corpus.Merge(acc)
+		nt := acc.Result()
+		rec.Set("score", mergeObjects(res.AppendJSON(nil), nt.AppendJSON(nil), "tokens", "uniq"))
 		return nil
 	}, func(rec *jsonl.Record) error {
 		bar.Add(1)

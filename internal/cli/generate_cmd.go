@@ -1,14 +1,19 @@
 package cli
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	stdio "io"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/degen-llm/degen/generate"
+	"github.com/degen-llm/degen/generate/sample"
 	"github.com/degen-llm/degen/internal/jsonl"
 	"github.com/degen-llm/degen/internal/tty"
 	"github.com/degen-llm/degen/kernels"
@@ -16,36 +21,218 @@ import (
 )
 
 // GenerateCmd continues prompts.
+//
+// The decoding flags are pointers so that only the flags the user gave
+// override the defaults (generate.DefaultParams); their names are the
+// kebab-case of Hugging Face's (and llama.cpp's) parameter names, and a
+// record's "params" object uses the snake_case ones.
 type GenerateCmd struct {
 	ModelFlags
 	InputFlags
 
-	Prompt       []string `short:"p" help:"Prompt text (repeatable). When given, no input is read."`
+	Prompt       []string `short:"p" sep:"none" help:"Prompt text (repeatable). When given, no input is read."`
 	PromptField  string   `default:"prompt" help:"Field of each input record that holds the prompt."`
-	MaxNewTokens int      `default:"256" help:"Most tokens to generate per output."`
-	Stop         []string `help:"Stop when this string appears (repeatable); it is not part of the text."`
+	MaxNewTokens *int     `help:"Most tokens to generate per output (default 256)."`
+	Stop         []string `sep:"none" help:"Stop when this string appears (repeatable); it is not part of the text."`
 	CtxSize      int      `help:"Context size in tokens (default: the model's trained length)."`
+	RopeScaling  string   `enum:"none,linear" default:"none" help:"RoPE scaling to run past the trained context: linear divides positions by --rope-scale (${enum})."`
+	RopeScale    float32  `help:"Linear RoPE scaling factor (with --rope-scaling linear)."`
+	RopeFreqBase float32  `help:"RoPE base frequency, replacing the model's (NTK-aware scaling)."`
+
+	DoSample           *bool    `group:"sampling" help:"Sample instead of greedy decoding; the sampling flags below need it."`
+	Seed               *uint64  `group:"sampling" help:"Seed of the random streams (default: drawn at random and written to each output)."`
+	Temperature        *float32 `group:"sampling" help:"Divide the logits by T (HF default 1)."`
+	TopK               *int     `group:"sampling" help:"Keep the k most likely tokens, 0 off (HF default 50); also contrastive search's candidates."`
+	TopP               *float32 `group:"sampling" help:"Nucleus: keep the smallest set with this much probability (1 off)."`
+	MinP               *float32 `group:"sampling" help:"Keep tokens with p >= min_p * p_max (0 off)."`
+	TypicalP           *float32 `group:"sampling" help:"Locally typical sampling mass (1 off)."`
+	EpsilonCutoff      *float32 `group:"sampling" help:"Drop tokens with p below epsilon (0 off)."`
+	EtaCutoff          *float32 `group:"sampling" help:"Eta sampling cutoff (0 off)."`
+	TopNSigma          *float32 `group:"sampling" help:"Keep logits within n standard deviations of the max (<= 0 off)."`
+	XTCProbability     *float32 `name:"xtc-probability" group:"sampling" help:"XTC: chance per step of excluding the top choices (0 off)."`
+	XTCThreshold       *float32 `name:"xtc-threshold" group:"sampling" help:"XTC: probability threshold (default 0.1)."`
+	Mirostat           *int     `group:"sampling" help:"Mirostat version 1 or 2 (0 off)."`
+	MirostatTau        *float32 `group:"sampling" help:"Mirostat target surprise in bits (default 5)."`
+	MirostatEta        *float32 `group:"sampling" help:"Mirostat learning rate (default 0.1)."`
+	Samplers           *string  `group:"sampling" help:"Order of the chain, llama.cpp style: \"penalties;dry;top_k;top_p;min_p;temperature\" (default: Hugging Face's order)."`
+	NumReturnSequences *int     `group:"sampling" help:"Outputs per prompt: independent samples, or the best beam hypotheses (default 1)."`
+
+	RepetitionPenalty   *float32 `group:"penalties" help:"Multiplicative repetition penalty (1 off; 1.1-1.3 typical)."`
+	FrequencyPenalty    *float32 `group:"penalties" help:"Subtract count * F from each seen token's logit (0 off)."`
+	PresencePenalty     *float32 `group:"penalties" help:"Subtract P once from each seen token's logit (0 off)."`
+	PenaltyLastN        *int     `group:"penalties" help:"Penalties look at the last N tokens only (0 or -1: the whole context)."`
+	PenalizePrompt      *bool    `group:"penalties" negatable:"" help:"Penalties count the prompt's tokens (default true; --no-penalize-prompt counts generated tokens only)."`
+	NoRepeatNgramSize   *int     `name:"no-repeat-ngram-size" group:"penalties" help:"Never repeat an n-gram of this size (0 off)."`
+	BadWords            []string `sep:"none" group:"penalties" help:"Never generate this string (repeatable)."`
+	MinNewTokens        *int     `group:"penalties" help:"Suppress end-of-generation until this many tokens (0 off)."`
+	LogitBias           []string `sep:"none" group:"penalties" placeholder:"ID=BIAS" help:"Add BIAS to token ID's logit (repeatable)."`
+	DRYMultiplier       *float32 `name:"dry-multiplier" group:"penalties" help:"DRY penalty multiplier (0 off; 0.8 typical)."`
+	DRYBase             *float32 `name:"dry-base" group:"penalties" help:"DRY growth per extra repeated token (default 1.75)."`
+	DRYAllowedLength    *int     `name:"dry-allowed-length" group:"penalties" help:"Longest repeat DRY leaves alone (default 2)."`
+	DRYPenaltyLastN     *int     `name:"dry-penalty-last-n" group:"penalties" help:"DRY window (-1: the penalty window, 0 off)."`
+	DRYSequenceBreakers []string `name:"dry-sequence-breakers" sep:"none" group:"penalties" help:"Strings that end a DRY repeat (repeatable; default \\n : \" *)."`
+
+	NumBeams         *int     `group:"search" help:"Beam search with this many beams (default 1: off)."`
+	LengthPenalty    *float32 `group:"search" help:"Beam score = sum logprob / length^L (default 1; > 0 favours longer)."`
+	EarlyStopping    *string  `group:"search" enum:"true,false,never" help:"When beam search stops: true, false (default) or never (${enum})."`
+	NumBeamGroups    *int     `group:"search" help:"Diverse beam search: split the beams into this many groups."`
+	DiversityPenalty *float32 `group:"search" help:"Diverse beam search: penalty per earlier group's beam choosing the same token."`
+	PenaltyAlpha     *float32 `group:"search" help:"Contrastive search degeneration weight alpha (with --top-k; 0.6 and 4 typical)."`
+	Logprobs         *int     `group:"search" help:"Write each token's log-probability and the N best alternatives."`
+}
+
+// params builds the run's Params from the defaults and the flags the user
+// gave, and reports whether the seed was given.
+func (c *GenerateCmd) params() (generate.Params, bool, error) {
+	p := generate.DefaultParams()
+	setInt := func(dst *int, v *int) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setF := func(dst *float32, v *float32) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setInt(&p.MaxNewTokens, c.MaxNewTokens)
+	p.Stop = c.Stop
+	if c.DoSample != nil {
+		p.DoSample = *c.DoSample
+	}
+	if c.Seed != nil {
+		p.Seed = *c.Seed
+	}
+	setF(&p.Temperature, c.Temperature)
+	setInt(&p.TopK, c.TopK)
+	setF(&p.TopP, c.TopP)
+	setF(&p.MinP, c.MinP)
+	setF(&p.TypicalP, c.TypicalP)
+	setF(&p.EpsilonCutoff, c.EpsilonCutoff)
+	setF(&p.EtaCutoff, c.EtaCutoff)
+	setF(&p.TopNSigma, c.TopNSigma)
+	setF(&p.XTCProbability, c.XTCProbability)
+	setF(&p.XTCThreshold, c.XTCThreshold)
+	setInt(&p.Mirostat, c.Mirostat)
+	setF(&p.MirostatTau, c.MirostatTau)
+	setF(&p.MirostatEta, c.MirostatEta)
+	if c.Samplers != nil {
+		p.Samplers = sample.ParseSamplers(*c.Samplers)
+	}
+	setInt(&p.NumReturnSequences, c.NumReturnSequences)
+	setF(&p.RepetitionPenalty, c.RepetitionPenalty)
+	setF(&p.FrequencyPenalty, c.FrequencyPenalty)
+	setF(&p.PresencePenalty, c.PresencePenalty)
+	setInt(&p.PenaltyLastN, c.PenaltyLastN)
+	if c.PenalizePrompt != nil {
+		p.PenalizePrompt = *c.PenalizePrompt
+	}
+	setInt(&p.NoRepeatNGramSize, c.NoRepeatNgramSize)
+	p.BadWords = c.BadWords
+	setInt(&p.MinNewTokens, c.MinNewTokens)
+	for _, lb := range c.LogitBias {
+		k, v, ok := strings.Cut(lb, "=")
+		id, err1 := strconv.ParseInt(strings.TrimSpace(k), 10, 32)
+		bias, err2 := strconv.ParseFloat(strings.TrimSpace(v), 32)
+		if !ok || err1 != nil || err2 != nil {
+			return p, false, usagef("--logit-bias %q: want ID=BIAS, e.g. 13=-5", lb)
+		}
+		if p.LogitBias == nil {
+			p.LogitBias = map[int32]float32{}
+		}
+		p.LogitBias[int32(id)] = float32(bias)
+	}
+	setF(&p.DRYMultiplier, c.DRYMultiplier)
+	setF(&p.DRYBase, c.DRYBase)
+	setInt(&p.DRYAllowedLength, c.DRYAllowedLength)
+	setInt(&p.DRYPenaltyLastN, c.DRYPenaltyLastN)
+	if c.DRYSequenceBreakers != nil {
+		p.DRYSequenceBreakers = c.DRYSequenceBreakers
+	}
+	setInt(&p.NumBeams, c.NumBeams)
+	setF(&p.LengthPenalty, c.LengthPenalty)
+	if c.EarlyStopping != nil {
+		es, err := generate.ParseEarlyStopping(*c.EarlyStopping)
+		if err != nil {
+			return p, false, usagef("%v", err)
+		}
+		p.EarlyStopping = es
+	}
+	setInt(&p.NumBeamGroups, c.NumBeamGroups)
+	setF(&p.DiversityPenalty, c.DiversityPenalty)
+	setF(&p.PenaltyAlpha, c.PenaltyAlpha)
+	setInt(&p.LogProbs, c.Logprobs)
+	if err := p.Validate(); err != nil {
+		return p, false, usagef("%v", flagNames(err))
+	}
+	return p, c.Seed != nil, nil
+}
+
+// flagNames rewrites "add --do-sample (do_sample: true)" for the command
+// line, where the flag is what the user types.
+func flagNames(err error) string {
+	return strings.ReplaceAll(err.Error(), " (do_sample: true)", "")
+}
+
+// stateOptions are the context and RoPE settings.
+func (c *GenerateCmd) stateOptions() (model.StateOptions, error) {
+	opt := model.StateOptions{Context: c.CtxSize, Rope: model.RopeScaling{FreqBase: c.RopeFreqBase}}
+	if c.CtxSize < 0 {
+		return opt, usagef("--ctx-size must be >= 0")
+	}
+	if c.RopeFreqBase < 0 {
+		return opt, usagef("--rope-freq-base must be > 0")
+	}
+	switch c.RopeScaling {
+	case "linear":
+		if c.RopeScale <= 0 {
+			return opt, usagef("--rope-scaling linear needs --rope-scale > 0")
+		}
+		opt.Rope.Factor = c.RopeScale
+	default:
+		if c.RopeScale != 0 {
+			return opt, usagef("--rope-scale needs --rope-scaling linear")
+		}
+	}
+	return opt, nil
 }
 
 // Help shows examples.
 func (c *GenerateCmd) Help() string {
 	return `Each output record is the input record plus "text" (the continuation only) and
-"generation": {model, n_prompt_tokens, n_tokens, finish_reason, token_ids,
-elapsed_ms, tokens_per_s, params}. finish_reason is "eos" (the model ended the
-text), "length" (--max-new-tokens), "stop" (a --stop string) or "context"
-(the context window is full).
+"generation": {model, strategy, n_prompt_tokens, n_tokens, finish_reason,
+token_ids, sequence_score (beam search), logprobs (--logprobs), elapsed_ms,
+tokens_per_s, seed (sampling), sampler (the processor chain), params (every
+effective setting)}. finish_reason is "eos" (the model ended the text),
+"length" (--max-new-tokens), "stop" (a --stop string) or "context" (the
+context window is full).
+
+Strategies, as in Hugging Face: greedy by default (penalties still apply),
+sampling with --do-sample, beam search with --num-beams (diverse with
+--num-beam-groups and --diversity-penalty), contrastive search with
+--penalty-alpha and --top-k. Sampling flags without --do-sample are an error.
+A record's "params" object (snake_case names, e.g. {"repetition_penalty":1.3})
+overrides the flags for that record. With --num-return-sequences N each prompt
+gives N records, each with "sample_index". Every record and sample has its own
+random stream, so outputs do not depend on threads or batching.
 
 Examples:
   degen generate --prompt "Once upon a time" --max-new-tokens 64
-  degen generate -m ../shared/models/stories260K.bin < prompts.jsonl > out.jsonl
-  echo '{"id":1,"prompt":"The cat"}' | degen generate --quiet`
+  degen generate --do-sample --temperature 0.8 --top-p 0.95 --seed 1 < prompts.jsonl
+  degen generate --repetition-penalty 1.3 --dry-multiplier 0.8 < prompts.jsonl
+  degen generate --num-beams 4 --num-return-sequences 2 --prompt "The cat"
+  degen generate --penalty-alpha 0.6 --top-k 4 < prompts.jsonl > out.jsonl`
 }
 
 // Run generates.
 func (c *GenerateCmd) Run(g *Globals, io *IO) error {
-	p := generate.Params{MaxNewTokens: c.MaxNewTokens, Stop: c.Stop}
-	if err := p.Validate(); err != nil {
-		return usagef("%v", err)
+	base, seedGiven, err := c.params()
+	if err != nil {
+		return err
+	}
+	opt, err := c.stateOptions()
+	if err != nil {
+		return err
 	}
 	m, tok, err := c.ModelFlags.load()
 	if err != nil {
@@ -54,11 +241,29 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 	defer m.Close()
 	pool := kernels.NewPool(c.Threads)
 	defer pool.Close()
-	eng, err := generate.NewEngine(m, tok, pool, model.StateOptions{Context: c.CtxSize})
+	eng, err := generate.NewEngine(m, tok, pool, opt)
 	if err != nil {
 		return err
 	}
 	modelName := filepath.Base(m.Path)
+	// Without --seed a seed is drawn the first time a record samples and
+	// written into every sampled output, so any output can be reproduced.
+	seedDrawn, drawn := false, uint64(0)
+	seedFor := func(p *generate.Params, recordSeed bool) {
+		if seedGiven || recordSeed || !p.DoSample {
+			return
+		}
+		if !seedDrawn {
+			var b [8]byte
+			if _, err := rand.Read(b[:]); err == nil {
+				drawn = binary.LittleEndian.Uint64(b[:])
+			} else {
+				drawn = uint64(time.Now().UnixNano())
+			}
+			seedDrawn = true
+		}
+		p.Seed = drawn
+	}
 
 	var s *stream
 	var prompts []string
@@ -85,6 +290,8 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 		for i := 0; ; i++ {
 			var rec *jsonl.Record
 			var prompt string
+			p := base
+			recordSeed := false
 			if prompts != nil {
 				if i >= len(prompts) {
 					return nil
@@ -111,32 +318,59 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 					return s.recordErr(fmt.Errorf("prompt: %w (choose the field with --prompt-field)", err))
 				}
 				prompt = pv
+				if raw, ok := rec.Get("params"); ok {
+					if p, err = base.Overlay(raw); err != nil {
+						return s.recordErr(err)
+					}
+					var keys map[string]json.RawMessage
+					_ = json.Unmarshal(raw, &keys)
+					_, recordSeed = keys["seed"]
+				}
 			}
-			res, err := eng.Generate(prompt, p, nil)
+			seedFor(&p, recordSeed)
+			results, err := eng.GenerateAll(prompt, p, uint64(i))
 			if err != nil {
 				if prompts == nil {
 					return s.recordErr(err)
 				}
 				return err
 			}
-			totalTok += len(res.TokenIDs)
-			if err := rec.SetValue("text", res.Text); err != nil {
-				return err
-			}
-			if err := rec.SetValue("generation", generationInfo{
-				Model:         modelName,
-				NPromptTokens: res.NPromptTokens,
-				NTokens:       len(res.TokenIDs),
-				FinishReason:  res.FinishReason,
-				TokenIDs:      res.TokenIDs,
-				ElapsedMS:     roundTo(float64(res.Elapsed.Microseconds())/1000, 3),
-				TokensPerS:    roundTo(res.TokensPerSecond(), 2),
-				Params:        p,
-			}); err != nil {
-				return err
-			}
-			if err := s.write(rec); err != nil {
-				return err
+			for _, res := range results {
+				out := rec
+				if len(results) > 1 {
+					out = rec.Clone()
+					if err := out.SetValue("sample_index", res.SampleIndex); err != nil {
+						return err
+					}
+				}
+				totalTok += len(res.TokenIDs)
+				if err := out.SetValue("text", res.Text); err != nil {
+					return err
+				}
+				info := generationInfo{
+					Model:         modelName,
+					Strategy:      res.Strategy,
+					NPromptTokens: res.NPromptTokens,
+					NTokens:       len(res.TokenIDs),
+					FinishReason:  res.FinishReason,
+					TokenIDs:      res.TokenIDs,
+					SequenceScore: res.SequenceScore,
+					LogProbs:      res.LogProbs,
+					ElapsedMS:     roundTo(float64(res.Elapsed.Microseconds())/1000, 3),
+					TokensPerS:    roundTo(res.TokensPerSecond(), 2),
+					Sampler:       res.Sampler,
+					Params:        p,
+				}
+				if p.DoSample {
+					seed := p.Seed
+					info.Seed = &seed
+				}
+				if err := out.SetValue("generation", info); err != nil {
+					return err
+				}
+				if err := s.write(out); err != nil {
+					return err
+				}
 			}
 			bar.Add(1)
 			bar.Describe(fmt.Sprintf("generate %.0f tok/s", float64(totalTok)/time.Since(start).Seconds()))
@@ -155,14 +389,19 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 
 // generationInfo is the "generation" object of an output record.
 type generationInfo struct {
-	Model         string          `json:"model"`
-	NPromptTokens int             `json:"n_prompt_tokens"`
-	NTokens       int             `json:"n_tokens"`
-	FinishReason  string          `json:"finish_reason"`
-	TokenIDs      []int           `json:"token_ids"`
-	ElapsedMS     float64         `json:"elapsed_ms"`
-	TokensPerS    float64         `json:"tokens_per_s"`
-	Params        generate.Params `json:"params"`
+	Model         string             `json:"model"`
+	Strategy      string             `json:"strategy"`
+	NPromptTokens int                `json:"n_prompt_tokens"`
+	NTokens       int                `json:"n_tokens"`
+	FinishReason  string             `json:"finish_reason"`
+	TokenIDs      []int              `json:"token_ids"`
+	SequenceScore *float64           `json:"sequence_score,omitempty"`
+	LogProbs      []generate.LogProb `json:"logprobs,omitempty"`
+	ElapsedMS     float64            `json:"elapsed_ms"`
+	TokensPerS    float64            `json:"tokens_per_s"`
+	Seed          *uint64            `json:"seed,omitempty"`
+	Sampler       string             `json:"sampler"`
+	Params        generate.Params    `json:"params"`
 }
 
 func roundTo(v float64, digits int) float64 {

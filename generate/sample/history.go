@@ -49,7 +49,7 @@ type Scope struct {
 func (s Scope) Window(h *History) []int32 {
 	toks := h.tokens()
 	start := 0
-	if s.SkipPrompt {
+	if s.SkipPrompt && h != nil {
 		start = min(max(h.Prompt, 0), len(toks))
 	}
 	if s.LastN > 0 && len(toks)-s.LastN > start {

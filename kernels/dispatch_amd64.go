@@ -118,10 +118,11 @@ func matVecF16(out []float32, w []byte, x []float32, cols, r0, r1 int) {
 		for i := range p {
 			p[i] = (*uint16)(unsafe.Pointer(&w[min(r+i, r1-1)*2*cols]))
 		}
+		pf := uintptr(unsafe.Pointer(p[0])) + uintptr(8*cols)
 		if impl == implAVX512 {
-			mv4F16AVX512(p[0], p[1], p[2], p[3], &x[0], n, &tmp)
+			mv4F16AVX512(p[0], p[1], p[2], p[3], &x[0], n, pf, &tmp)
 		} else {
-			mv4F16AVX2(p[0], p[1], p[2], p[3], &x[0], n, &tmp)
+			mv4F16AVX2(p[0], p[1], p[2], p[3], &x[0], n, pf, &tmp)
 		}
 		for i := 0; i < 4 && r+i < r1; i++ {
 			if n < cols {
@@ -156,10 +157,11 @@ func matVecQ8(out []float32, w []byte, x []float32, cols, r0, r1 int) {
 		for i := range p {
 			p[i] = &w[min(r+i, r1-1)*rb]
 		}
+		pf := uintptr(unsafe.Pointer(p[0])) + uintptr(4*rb)
 		if impl == implAVX512 {
-			mv4Q8AVX512(p[0], p[1], p[2], p[3], &x[0], nb, &tmp)
+			mv4Q8AVX512(p[0], p[1], p[2], p[3], &x[0], nb, pf, &tmp)
 		} else {
-			mv4Q8AVX2(p[0], p[1], p[2], p[3], &x[0], nb, &tmp)
+			mv4Q8AVX2(p[0], p[1], p[2], p[3], &x[0], nb, pf, &tmp)
 		}
 		copy(out[r:min(r+4, r1)], tmp[:])
 	}

@@ -115,14 +115,15 @@ mvf32sum:
 	VZEROUPPER
 	RET
 
-// func mv4F16AVX2(w0, w1, w2, w3 *uint16, x *float32, n int, out *[4]float32)
-TEXT ·mv4F16AVX2(SB), NOSPLIT, $0-56
+// func mv4F16AVX2(w0, w1, w2, w3 *uint16, x *float32, n int, pf uintptr, out *[4]float32)
+TEXT ·mv4F16AVX2(SB), NOSPLIT, $0-64
 	MOVQ w0+0(FP), R8
 	MOVQ w1+8(FP), R9
 	MOVQ w2+16(FP), R10
 	MOVQ w3+24(FP), R11
 	MOVQ x+32(FP), SI
 	MOVQ n+40(FP), CX
+	MOVQ pf+48(FP), R13
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -134,6 +135,8 @@ mvf16loop:
 	CMPQ AX, CX
 	JAE  mvf16sum
 	VMOVUPS (SI)(AX*4), Y4
+	PREFETCHT0 (R13)
+	ADDQ $64, R13
 	VCVTPH2PS (R8)(AX*2), Y5
 	VCVTPH2PS (R9)(AX*2), Y6
 	VCVTPH2PS (R10)(AX*2), Y7
@@ -147,7 +150,7 @@ mvf16loop:
 
 mvf16sum:
 	REDUCE4Y(Y0, Y1, Y2, Y3, Y4, Y5, X0, X5)
-	MOVQ out+48(FP), DI
+	MOVQ out+56(FP), DI
 	VMOVUPS X0, (DI)
 	VZEROUPPER
 	RET
@@ -174,15 +177,16 @@ mvf16sum:
 	Q8STEPY(off, R10, Y12, Y4, Y7, Y2) \
 	Q8STEPY(off, R11, Y13, Y4, Y8, Y3)
 
-// func mv4Q8AVX2(w0, w1, w2, w3 *byte, x *float32, nb int, out *[4]float32)
+// func mv4Q8AVX2(w0, w1, w2, w3 *byte, x *float32, nb int, pf uintptr, out *[4]float32)
 // nb is the number of 32-element blocks per row.
-TEXT ·mv4Q8AVX2(SB), NOSPLIT, $0-56
+TEXT ·mv4Q8AVX2(SB), NOSPLIT, $0-64
 	MOVQ w0+0(FP), R8
 	MOVQ w1+8(FP), R9
 	MOVQ w2+16(FP), R10
 	MOVQ w3+24(FP), R11
 	MOVQ x+32(FP), SI
 	MOVQ nb+40(FP), CX
+	MOVQ pf+48(FP), R13
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -192,6 +196,10 @@ TEXT ·mv4Q8AVX2(SB), NOSPLIT, $0-56
 
 mvq8loop:
 	// for each block: d_r := scale(w_r); four steps of 8 elements
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 128(R13)
+	ADDQ $136, R13
 	Q8SCALEY(R8, X10, Y10)
 	Q8SCALEY(R9, X11, Y11)
 	Q8SCALEY(R10, X12, Y12)
@@ -210,7 +218,7 @@ mvq8loop:
 
 mvq8sum:
 	REDUCE4Y(Y0, Y1, Y2, Y3, Y4, Y5, X0, X5)
-	MOVQ out+48(FP), DI
+	MOVQ out+56(FP), DI
 	VMOVUPS X0, (DI)
 	VZEROUPPER
 	RET

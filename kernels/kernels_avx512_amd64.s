@@ -180,14 +180,15 @@ mvf32sum:
 	VZEROUPPER
 	RET
 
-// func mv4F16AVX512(w0, w1, w2, w3 *uint16, x *float32, n int, out *[4]float32)
-TEXT ·mv4F16AVX512(SB), NOSPLIT, $0-56
+// func mv4F16AVX512(w0, w1, w2, w3 *uint16, x *float32, n int, pf uintptr, out *[4]float32)
+TEXT ·mv4F16AVX512(SB), NOSPLIT, $0-64
 	MOVQ w0+0(FP), R8
 	MOVQ w1+8(FP), R9
 	MOVQ w2+16(FP), R10
 	MOVQ w3+24(FP), R11
 	MOVQ x+32(FP), SI
 	MOVQ n+40(FP), CX
+	MOVQ pf+48(FP), R13
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
@@ -201,6 +202,9 @@ mvf16loop:
 	CMPQ AX, BX
 	JAE  mvf16tail
 	VMOVUPS (SI)(AX*4), Z16
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	ADDQ $128, R13
 	VCVTPH2PS (R8)(AX*2), Z17
 	VCVTPH2PS (R9)(AX*2), Z18
 	VCVTPH2PS (R10)(AX*2), Z19
@@ -235,7 +239,7 @@ mvf16tail:
 mvf16sum:
 	VMOVDQU32 permidx<>(SB), Z31
 	REDUCE4(Z0, Z1, Z2, Z3, Z16, Z17, Z31)
-	MOVQ out+48(FP), DI
+	MOVQ out+56(FP), DI
 	VMOVUPS X0, (DI)
 	VZEROUPPER
 	RET
@@ -256,15 +260,16 @@ mvf16sum:
 	VPBROADCASTW (w), dy \
 	VCVTPH2PS    dy, d
 
-// func mv4Q8AVX512(w0, w1, w2, w3 *byte, x *float32, nb int, out *[4]float32)
+// func mv4Q8AVX512(w0, w1, w2, w3 *byte, x *float32, nb int, pf uintptr, out *[4]float32)
 // nb is the number of 32-element blocks per row.
-TEXT ·mv4Q8AVX512(SB), NOSPLIT, $0-56
+TEXT ·mv4Q8AVX512(SB), NOSPLIT, $0-64
 	MOVQ w0+0(FP), R8
 	MOVQ w1+8(FP), R9
 	MOVQ w2+16(FP), R10
 	MOVQ w3+24(FP), R11
 	MOVQ x+32(FP), SI
 	MOVQ nb+40(FP), CX
+	MOVQ pf+48(FP), R13
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
@@ -277,6 +282,10 @@ mvq8loop:
 	//   acc[r] += (q[0:16]*d)*x[0:16]; acc[r] += (q[16:32]*d)*x[16:32] }
 	VMOVUPS (SI), Z16
 	VMOVUPS 64(SI), Z17
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 128(R13)
+	ADDQ $136, R13
 	Q8SCALE(R8, Y20, Z20)
 	Q8SCALE(R9, Y21, Z21)
 	Q8SCALE(R10, Y22, Z22)
@@ -300,7 +309,7 @@ mvq8loop:
 mvq8sum:
 	VMOVDQU32 permidx<>(SB), Z31
 	REDUCE4(Z0, Z1, Z2, Z3, Z16, Z17, Z31)
-	MOVQ out+48(FP), DI
+	MOVQ out+56(FP), DI
 	VMOVUPS X0, (DI)
 	VZEROUPPER
 	RET

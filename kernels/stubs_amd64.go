@@ -6,6 +6,14 @@ package kernels
 // the dispatch code in dispatch_amd64.go is their only caller and checks
 // every length first. Pointers are to the first element of a row or
 // vector; n counts float32 (or half) elements, nb counts Q8_0 blocks.
+//
+// The 4-row F16 and Q8_0 matrix-vector kernels also take pf, the address of the next
+// group of four rows: they prefetch it while they work through this one,
+// a whole group (3 to 24 KiB) ahead of use. The hardware prefetchers alone
+// ramp up too slowly on short rows (a 768-wide Q8_0 row is 13 cache lines)
+// and left single-thread Q8_0 streaming at a third of the F32 rate.
+// Prefetches never fault, so pf may point past the matrix. F32 rows are
+// long enough for the hardware alone; prefetching them measured slower.
 
 // dotAVX512 returns Σ a[i]*b[i] for i < n, any n >= 0.
 //
@@ -20,13 +28,13 @@ func mv4F32AVX512(w0, w1, w2, w3, x *float32, n int, out *[4]float32)
 // mv4F16AVX512 is mv4F32AVX512 with rows of IEEE halves.
 //
 //go:noescape
-func mv4F16AVX512(w0, w1, w2, w3 *uint16, x *float32, n int, out *[4]float32)
+func mv4F16AVX512(w0, w1, w2, w3 *uint16, x *float32, n int, pf uintptr, out *[4]float32)
 
 // mv4Q8AVX512 sets out[r] = Σ_b Σ_j (float32(q_r[b][j])*d_r[b]) * x[32b+j]
 // over nb Q8_0 blocks of each row.
 //
 //go:noescape
-func mv4Q8AVX512(w0, w1, w2, w3 *byte, x *float32, nb int, out *[4]float32)
+func mv4Q8AVX512(w0, w1, w2, w3 *byte, x *float32, nb int, pf uintptr, out *[4]float32)
 
 // mm4x4F32AVX512 sets out[4*v+r] = Σ_i w_r[i]*x_v[i] for 4 rows and 4
 // vectors, with the same per-pair arithmetic as mv4F32AVX512.
@@ -47,12 +55,12 @@ func mv4F32AVX2(w0, w1, w2, w3, x *float32, n int, out *[4]float32)
 // mv4F16AVX2 is mv4F32AVX2 with rows of IEEE halves.
 //
 //go:noescape
-func mv4F16AVX2(w0, w1, w2, w3 *uint16, x *float32, n int, out *[4]float32)
+func mv4F16AVX2(w0, w1, w2, w3 *uint16, x *float32, n int, pf uintptr, out *[4]float32)
 
 // mv4Q8AVX2 is mv4Q8AVX512 with 8-wide vectors.
 //
 //go:noescape
-func mv4Q8AVX2(w0, w1, w2, w3 *byte, x *float32, nb int, out *[4]float32)
+func mv4Q8AVX2(w0, w1, w2, w3 *byte, x *float32, nb int, pf uintptr, out *[4]float32)
 
 // mm4x2F32AVX2 sets out[4*v+r] = Σ_i w_r[i]*x_v[i] for 4 rows and 2
 // vectors, n a multiple of 8, with the per-pair arithmetic of mv4F32AVX2.

@@ -3,10 +3,12 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/degen-llm/degen/internal/jsonl"
 	"github.com/degen-llm/degen/internal/tty"
@@ -205,6 +207,33 @@ func (c *ScoreCmd) Run(g *Globals, io *IO) error {
 	if err != nil {
 		return err
 	}
+	var corpus *score.Corpus
+	if c.Summary != "" {
+		if corpus, err = score.NewCorpus(score.CorpusOptions{NGrams: ns}); err != nil {
+			s.close()
+			return usagef("%v", err)
+		}
+	}
+	// Corpus.Add runs in input order, after the parallel per-record work:
+	// each record's result and token keys wait here until then.
+	type pending struct {
+		res  score.Result
+		keys []uint64
+		text string
+	}
+	var mu sync.Mutex
+	waiting := map[*jsonl.Record]*pending{}
+	keep := func(rec *jsonl.Record, sc *score.Scorer, res score.Result, text string) {
+		if corpus == nil {
+			return
+		}
+		p := &pending{res: res, keys: append([]uint64(nil), sc.Keys()...), text: text}
+		p.res.SeqRep = append([]float64(nil), res.SeqRep...)
+		p.res.Distinct = append([]float64(nil), res.Distinct...)
+		mu.Lock()
+		waiting[rec] = p
+		mu.Unlock()
+	}
 	bar := tty.NewProgress(io.Stderr, g.showProgress(io), -1, "score", "records")
 	field := c.TextField
 	err = processBatches(s, workers, func(sc *score.Scorer, rec *jsonl.Record, _ int) error {
@@ -221,6 +250,7 @@ func (c *ScoreCmd) Run(g *Globals, io *IO) error {
 				return err
 			}
 			rec.Set("score", res.AppendJSON(nil))
+			keep(rec, sc, res, text)
 			return nil
 		}
 		ids, from, err := lmw.ids(rec, text, c.PromptField)
@@ -241,17 +271,81 @@ func (c *ScoreCmd) Run(g *Globals, io *IO) error {
 		if err != nil {
 			return err
 		}
-		lmw.corpus.Merge(acc)
+		keep(rec, sc, res, text)
+		if err := lmw.corpus.Merge(acc); err != nil {
+			return err
+		}
 		nt := acc.Result()
 		rec.Set("score", mergeObjects(res.AppendJSON(nil), nt.AppendJSON(nil), "tokens", "uniq"))
 		return nil
 	}, func(rec *jsonl.Record) error {
 		bar.Add(1)
+		if corpus != nil {
+			mu.Lock()
+			p := waiting[rec]
+			delete(waiting, rec)
+			mu.Unlock()
+			if err := corpus.Add(&p.res, p.keys, p.text, c.groupOf(rec)); err != nil {
+				return s.recordErr(err)
+			}
+		}
 		return s.write(rec)
 	})
 	bar.Finish()
+	if err == nil && corpus != nil {
+		err = c.writeSummary(io, corpus.Summary(), lmw)
+	}
 	if ferr := s.finish(g, io, "score"); err == nil {
 		err = ferr
 	}
 	return err
+}
+
+// groupOf is the record's --group-by value ("" without the flag).
+func (c *ScoreCmd) groupOf(rec *jsonl.Record) string {
+	if c.GroupBy == "" {
+		return ""
+	}
+	raw, ok := rec.Lookup(c.GroupBy)
+	if !ok {
+		return ""
+	}
+	var v string
+	if json.Unmarshal(raw, &v) == nil {
+		return v
+	}
+	return string(raw)
+}
+
+// writeSummary writes the corpus summary (and the model metrics pooled
+// over all tokens) to --summary.
+func (c *ScoreCmd) writeSummary(io *IO, sum score.Summary, lmw *lmWorker) error {
+	var out []byte
+	if c.SummaryFormat == "markdown" {
+		out = []byte(sum.Markdown())
+		if lmw != nil {
+			r := lmw.corpus.Result()
+			var b strings.Builder
+			b.WriteString("\n| model metric (pooled over all tokens) | value |\n|---|---:|\n")
+			fmt.Fprintf(&b, "| tokens | %d |\n| ppl | %.4f |\n| acc | %.4f |\n", r.Tokens, r.PPL, r.Acc)
+			for j, l := range r.Windows {
+				fmt.Fprintf(&b, "| rep_%d | %.4f |\n| wrep_%d | %.4f |\n", l, r.Rep[j], l, r.WRep[j])
+			}
+			fmt.Fprintf(&b, "| uniq | %d |\n", r.Uniq)
+			out = append(out, b.String()...)
+		}
+	} else {
+		out = sum.AppendJSON(nil)
+		if lmw != nil {
+			r := lmw.corpus.Result()
+			out = append(out[:len(out)-1], `,"model":`...)
+			out = append(r.AppendJSON(out), '}')
+		}
+		out = append(out, '\n')
+	}
+	if c.Summary == "-" {
+		_, err := io.Stderr.Write(out)
+		return err
+	}
+	return os.WriteFile(c.Summary, out, 0o644)
 }

@@ -168,3 +168,42 @@ func TestChainRunIsReproducible(t *testing.T) {
 	assert.Equal(t, run(Stream(0, 0)), run(Stream(0, 0)))
 	assert.NotEqual(t, run(Stream(0, 0)), run(Stream(0, 1)))
 }
+
+// One chain shared by goroutines gives each sequence the result it gets
+// alone: processors keep no state of their own (run with -race).
+func TestChainSharedAcrossGoroutines(t *testing.T) {
+	cfg := Defaults()
+	cfg.DoSample, cfg.TopK, cfg.TopP, cfg.Temperature = true, 20, 0.9, 0.8
+	cfg.RepetitionPenalty, cfg.DRYMultiplier, cfg.XTCProbability, cfg.NoRepeatNGramSize = 1.2, 0.5, 0.3, 4
+	v := VocabInfo{Size: 200, EOS: []int32{2}, Piece: func(id int) string { return string(rune('a' + id%26)) }}
+	ch, err := BuildChain(cfg, v)
+	require.NoError(t, err)
+	run := func(stream uint64) []int32 {
+		rng := NewRNG(1, stream)
+		h := &History{Tokens: []int32{1}, Prompt: 1, State: NewState(1, stream)}
+		c := NewCandidates(v.Size)
+		logits := make([]float32, v.Size)
+		for step := range 40 {
+			for i := range logits {
+				logits[i] = float32((i*5+step*3)%17) / 3
+			}
+			c.Reset(logits)
+			ch.Process(h, c)
+			h.Tokens = append(h.Tokens, ch.Select(h, c, rng.Float32()))
+		}
+		return h.Tokens
+	}
+	want := make([][]int32, 4)
+	for i := range want {
+		want[i] = run(uint64(i))
+	}
+	got := make([][]int32, 4)
+	done := make(chan int)
+	for i := range got {
+		go func() { got[i] = run(uint64(i)); done <- i }()
+	}
+	for range got {
+		<-done
+	}
+	assert.Equal(t, want, got)
+}

@@ -128,7 +128,10 @@ func (w *poolWorker) post(task Task, lo, hi int) {
 
 // Run calls task.Run over [0, n) split into contiguous ranges, one per
 // worker, and returns when all are done. Ranges are aligned to multiples of
-// align items (use 1 for none) so that SIMD kernels get whole blocks.
+// align items (use 1 for none) so that SIMD kernels get whole blocks; align
+// is also the smallest share a worker gets, so a larger align keeps tiny
+// tasks (which would spend longer handing off than computing, e.g. a 64×64
+// product) on the caller alone: Run(64, 64, t) runs inline.
 func (p *Pool) Run(n, align int, task Task) {
 	if n <= 0 {
 		return

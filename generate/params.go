@@ -235,7 +235,11 @@ func (p Params) Validate() error {
 	}
 	if !p.DoSample {
 		if set := p.SamplingOnly(); len(set) > 0 {
-			errs = append(errs, fmt.Errorf("%s only apply when sampling: %w", strings.Join(set, ", "), ErrNeedsDoSample))
+			what := "is a sampling setting"
+			if len(set) > 1 {
+				what = "are sampling settings"
+			}
+			errs = append(errs, fmt.Errorf("%s %s and would do nothing in greedy decoding: %w", strings.Join(set, ", "), what, ErrNeedsDoSample))
 		}
 	}
 	if p.NumBeams < 1 {

@@ -276,7 +276,8 @@ func TestSetDeleteOrder(t *testing.T) {
 
 func TestLookup(t *testing.T) {
 	r := mustParse(t, `{"score":{ "seq_rep_4" : 0.25 ,"nested":{"x":[10, {"y":"deep"}]}},`+
-		`"generation":{"token_ids":[1, 2,3],"text":"a.b"},"a.b":1,"dup":{"k":1,"k":2},"esc":{"\u00e9":"acc"},"n":5}`)
+		`"generation":{"token_ids":[1, 2,3],"text":"a.b"},"a.b":1,"dup":{"k":1,"k":2},"esc":{"\u00e9":"acc"},"n":5,`+
+		`"tricky":{"s":"x]}\"{[ 12345678 \\","t":[ ["]"] , {"k":"}\\"}],"u":1}}`)
 	tests := []struct {
 		path, want string
 		ok         bool
@@ -297,6 +298,10 @@ func TestLookup(t *testing.T) {
 		{"dup.k", "2", true},
 		{"esc.é", `"acc"`, true},
 		{"missing.x", "", false},
+		{"tricky.u", "1", true},
+		{"tricky.t.0.0", `"]"`, true},
+		{"tricky.t.1.k", `"}\\"`, true},
+		{"tricky.s", `"x]}\"{[ 12345678 \\"`, true},
 		{"", "", false},
 	}
 	for _, tc := range tests {

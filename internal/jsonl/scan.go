@@ -305,6 +305,20 @@ func skipValue(b []byte, i int) int {
 	case '{', '[':
 		depth := 0
 		for i < len(b) {
+			// Skip 8 bytes at a time while none is '"' or a bracket: OR-ing
+			// 0x20 folds '[' ']' onto '{' '}'.
+			for i+8 <= len(b) {
+				w := binary.LittleEndian.Uint64(b[i:])
+				f := w | lo8*0x20
+				q, o, c := w^(lo8*'"'), f^(lo8*'{'), f^(lo8*'}')
+				if ((q-lo8)&^q|(o-lo8)&^o|(c-lo8)&^c)&hi8 != 0 {
+					break
+				}
+				i += 8
+			}
+			if i >= len(b) {
+				break
+			}
 			switch b[i] {
 			case '"':
 				i = skipString(b, i)

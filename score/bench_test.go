@@ -1,9 +1,14 @@
 package score
 
 import (
+	"bufio"
+	"encoding/json"
 	"math"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/degen-llm/degen/internal/shared"
 )
 
 // benchTexts builds about size bytes of records of 200 B to 8 KB: word
@@ -89,7 +94,47 @@ func BenchmarkZlibSize(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		for _, t := range texts {
-			z.size([]byte(t))
+			z.size(t)
+		}
+	}
+}
+
+// BenchmarkScoreEval scores the texts of the shared detect set (short
+// records, half of them loops: long zlib matches, deep longest-repeat
+// lifting), repeated to about 10 MB.
+func BenchmarkScoreEval(b *testing.B) {
+	p, err := shared.Path("eval", "detect_public.jsonl")
+	if err != nil {
+		b.Skip(err)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		b.Skip(err)
+	}
+	defer f.Close()
+	var texts []string
+	total := 0
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		var d struct{ Text string }
+		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+			b.Fatal(err)
+		}
+		texts = append(texts, d.Text)
+		total += len(d.Text)
+	}
+	reps := max(1, (10<<20)/total)
+	s := mustScorer(b, Options{})
+	b.SetBytes(int64(total * reps))
+	b.ResetTimer()
+	for b.Loop() {
+		for range reps {
+			for _, t := range texts {
+				if _, err := s.Score(t); err != nil {
+					b.Fatal(err)
+				}
+			}
 		}
 	}
 }

@@ -150,8 +150,6 @@ func NewCorpus(o CorpusOptions) (*Corpus, error) {
 	return c, nil
 }
 
-var space = []byte{' '}
-
 // Add adds one scored record: r and keys from the same Scorer call (keys =
 // Scorer.Keys()), the record's text, and its group key ("" for none; e.g.
 // the prompt). It fails if keys do not match r, if r's n-gram orders
@@ -228,10 +226,10 @@ func (c *Corpus) Add(r *Result, keys []uint64, text, group string) error {
 	if c.zs != nil {
 		// ' '.join(texts), as Shaib et al. compress it.
 		if c.records > 1 {
-			c.zs.write(space)
+			c.zs.write(" ")
 			c.joinedBytes++
 		}
-		c.zs.write([]byte(text))
+		c.zs.write(text)
 		c.joinedBytes += int64(len(text))
 	}
 

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-
-	"github.com/degen-llm/degen/internal/textseg"
 )
 
 // MaxNGram is the largest n-gram order Options.NGrams may ask for.
@@ -56,7 +54,6 @@ type Scorer struct {
 	opts     Options
 	maxLevel int // longest n-gram order kept: max(NGrams, 4 for SimCTG)
 
-	toks []textseg.Token
 	strs strTable
 	ids  idTable // model ids → dense ids
 	tab  idTable // n-gram windows → dense ids
@@ -99,15 +96,9 @@ func (s *Scorer) Score(text string) (Result, error) {
 	s.uni = s.uni[:0]
 	switch s.opts.Tokens {
 	case Words, Chars:
-		mode := textseg.Words
-		if s.opts.Tokens == Chars {
-			mode = textseg.Chars
-		}
-		s.toks = textseg.Split(s.toks[:0], text, mode)
-		for _, t := range s.toks {
-			s.uni = append(s.uni, s.strs.intern(t.Text))
-		}
-		clear(s.toks) // keep no reference to text
+		splitSeg(text, s.opts.Tokens == Chars, func(tok string) {
+			s.uni = append(s.uni, s.strs.intern(tok))
+		})
 	case Whitespace:
 		splitWhitespace(text, func(tok string) {
 			s.uni = append(s.uni, s.strs.intern(tok))
@@ -228,7 +219,7 @@ func (s *Scorer) compute(text string) Result {
 		r.EntropyBits = max(h, 0) // also turns -0 into 0
 	}
 	if len(text) > 0 {
-		r.ZlibSize = s.zs.size([]byte(text))
+		r.ZlibSize = s.zs.size(text)
 		r.ZlibRatio = float64(len(text)) / float64(r.ZlibSize)
 	}
 	r.LongestRepeat = s.longestRepeat(L)

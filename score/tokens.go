@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/degen-llm/degen/internal/textseg"
 )
 
 // Tokenization says what a token is.
@@ -79,6 +81,58 @@ func splitWhitespace(text string, yield func(tok string)) {
 			}
 		} else if start < 0 {
 			start = i
+		}
+		i += size
+	}
+	if start >= 0 {
+		yield(text[start:])
+	}
+}
+
+// goSpace marks the ASCII bytes unicode.IsSpace accepts (textseg's rule).
+var goSpace = [128]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// splitSeg calls yield with each token of textseg.Split(text, Words or
+// Chars), in order. It is textseg's loop with an ASCII fast path and no
+// Token slice (a test and FuzzSplitSeg hold it to textseg.Split).
+func splitSeg(text string, chars bool, yield func(tok string)) {
+	start := -1
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case goSpace[c]:
+				if start >= 0 {
+					yield(text[start:i])
+					start = -1
+				}
+			case chars:
+				yield(text[i : i+1])
+			default:
+				if start < 0 {
+					start = i
+				}
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case unicode.IsSpace(r):
+			if start >= 0 {
+				yield(text[start:i])
+				start = -1
+			}
+		case chars || textseg.IsCJK(r):
+			if start >= 0 {
+				yield(text[start:i])
+				start = -1
+			}
+			yield(text[i : i+size])
+		default:
+			if start < 0 {
+				start = i
+			}
 		}
 		i += size
 	}

@@ -151,7 +151,7 @@ type zlibSizer struct {
 	head   [1 << zHashBits]uint16
 	prev   [zWSize]uint16
 
-	in        []byte
+	in        string // input being consumed
 	inPos     int
 	strstart  int
 	blockStrt int
@@ -163,6 +163,7 @@ type zlibSizer struct {
 	matchLength, prevLength int
 	matchStart, prevMatch   int
 	matchAvailable          bool
+	slid                    bool // the window slid since reset
 
 	syms              int
 	optLen, staticLen int
@@ -190,18 +191,29 @@ func newZlibSizer(level int) (*zlibSizer, bool) {
 
 // size returns len(zlib.compress(data, level)) (2-byte header, deflate
 // stream, 4-byte Adler-32).
-func (z *zlibSizer) size(data []byte) int {
+func (z *zlibSizer) size(data string) int {
 	z.reset()
 	z.in, z.inPos = data, 0
 	z.deflate(true)
-	z.in, z.inPos = nil, 0
+	z.in, z.inPos = "", 0
 	return 2 + z.bits>>3 + 4
 }
 
-// reset starts a new stream.
+// reset starts a new stream. zlib starts from an all-zero head table;
+// clearing 64 KB per record would dominate short records, so after a
+// stream that never slid its window only the slots its positions hashed to
+// are cleared, recomputed from the bytes still in the window.
 func (z *zlibSizer) reset() {
-	clear(z.head[:])
-	z.in, z.inPos = nil, 0
+	if z.slid || z.highWater == 0 {
+		clear(z.head[:])
+	} else {
+		w := z.window[:z.strstart+z.lookahead+2]
+		for p := 0; p+2 < len(w); p++ {
+			z.head[(int(w[p])<<(2*zHashShift)^int(w[p+1])<<zHashShift^int(w[p+2]))&zHashMask] = 0
+		}
+	}
+	z.slid = false
+	z.in, z.inPos = "", 0
 	z.strstart, z.blockStrt, z.lookahead, z.insert, z.insH = 0, 0, 0, 0, 0
 	z.highWater = 0
 	z.matchLength, z.prevLength = zMinMatch-1, zMinMatch-1
@@ -214,11 +226,11 @@ func (z *zlibSizer) reset() {
 // write feeds p to the stream (deflate with Z_NO_FLUSH). zlib processes a
 // position only once MIN_LOOKAHEAD bytes follow it or the stream is
 // finishing, so feeding a text in pieces gives the same stream as feeding it
-// at once. p is fully copied into the window before write returns.
-func (z *zlibSizer) write(p []byte) {
+// at once.
+func (z *zlibSizer) write(p string) {
 	z.in, z.inPos = p, 0
 	z.deflate(false)
-	z.in, z.inPos = nil, 0
+	z.in, z.inPos = "", 0
 }
 
 // finish ends the stream (Z_FINISH) and returns the deflate stream's size
@@ -252,6 +264,7 @@ func (z *zlibSizer) fillWindow() {
 			z.matchStart -= zWSize
 			z.strstart -= zWSize
 			z.blockStrt -= zWSize
+			z.slid = true
 			if z.insert > z.strstart {
 				z.insert = z.strstart
 			}

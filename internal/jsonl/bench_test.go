@@ -118,3 +118,42 @@ func reportCPU(b *testing.B, size int) func() {
 		}
 	}
 }
+
+// BenchmarkReadCompressed reads the corpus compressed, as from a .gz or
+// .zst file; throughput is in uncompressed bytes.
+func BenchmarkReadCompressed(b *testing.B) {
+	data := benchCorpus()
+	for _, ext := range []string{".gz", ".zst"} {
+		b.Run(ext[1:], func(b *testing.B) {
+			p := b.TempDir() + "/c.jsonl" + ext
+			w, err := Create(p, WriterOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := w.WriteLine(bytes.TrimSuffix(data, []byte{'\n'})); err != nil {
+				b.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(data)))
+			defer reportCPU(b, len(data))()
+			for b.Loop() {
+				r, err := Open(p, Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for {
+					_, err := r.Next()
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				r.Close()
+			}
+		})
+	}
+}

@@ -31,21 +31,21 @@ type Record struct {
 // decoding (escapes or invalid UTF-8); otherwise the key is the raw key
 // without its quotes, compared without allocating.
 type field struct {
-	rawKey  []byte // with quotes, as read or as encoded by Set
-	val     json.RawMessage
-	escaped bool
-	name    string
+	rawKey []byte // with quotes, as read or as encoded by Set
+	val    json.RawMessage
+	decode bool // the key is name, not the raw key's inner bytes
+	name   string
 }
 
 func (f *field) key() string {
-	if f.escaped {
+	if f.decode {
 		return f.name
 	}
 	return string(f.rawKey[1 : len(f.rawKey)-1])
 }
 
 func (f *field) is(key string) bool {
-	if f.escaped {
+	if f.decode {
 		return f.name == key
 	}
 	return string(f.rawKey[1:len(f.rawKey)-1]) == key
@@ -53,7 +53,7 @@ func (f *field) is(key string) bool {
 
 // sameKey compares two members' decoded keys.
 func sameKey(a, b *field) bool {
-	if !a.escaped && !b.escaped {
+	if !a.decode && !b.decode {
 		return bytes.Equal(a.rawKey, b.rawKey)
 	}
 	return a.key() == b.key()
@@ -101,8 +101,8 @@ func parseOwned(buf []byte) (*Record, error) {
 			if err != nil {
 				return nil, err
 			}
-			f := field{rawKey: buf[i:kend:kend], escaped: esc || !utf8.Valid(buf[i:kend])}
-			if f.escaped {
+			f := field{rawKey: buf[i:kend:kend], decode: esc || !utf8.Valid(buf[i:kend])}
+			if f.decode {
 				f.name = decodeString(f.rawKey)
 			}
 			i = skipSpace(buf, kend)
@@ -384,7 +384,7 @@ func newField(key string, v []byte) field {
 	if err != nil {
 		panic("jsonl: cannot encode key: " + err.Error()) // strings always encode
 	}
-	f.rawKey, f.escaped, f.name = b, true, key
+	f.rawKey, f.decode, f.name = b, true, key
 	return f
 }
 

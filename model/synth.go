@@ -78,6 +78,7 @@ func (s *Synthetic) WriteFile(path, format string) error {
 	if err != nil {
 		return err
 	}
+	_ = tmp.Chmod(0o644) // CreateTemp makes it private; a model file is not
 	err = s.Write(tmp, format)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr

@@ -141,6 +141,7 @@ func typedFile(f32 string, typ string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	_ = tmp.Chmod(0o644)
 	bw := bufio.NewWriterSize(tmp, 1<<20)
 	_, err = model.WriteGGUF(m, t, bw)
 	if err == nil {

@@ -103,6 +103,7 @@ func (c *ModelQuantizeCmd) Run(g *Globals, io *IO) error {
 	if err != nil {
 		return err
 	}
+	_ = tmp.Chmod(0o644) // CreateTemp makes it private; a model file is not
 	rep, err := model.WriteGGUF(m, typ, tmp)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr

@@ -23,8 +23,9 @@
 //
 //	rej, err := jsonl.Create(rejectsPath, jsonl.WriterOptions{})
 //	if err != nil { ... }
-//	defer rej.Close() // or check its error: it reports failed writes
 //	r, err := jsonl.OpenAll(inputs, jsonl.Options{OnError: jsonl.Skip, Rejects: rej.Raw()})
+//	... read until io.EOF, then r.Close() ...
+//	if err := rej.Close(); err != nil { ... } // flushes; reports any failed write
 //
 // Input compression is detected from magic bytes (gzip 1F 8B, zstd
 // 28 B5 2F FD), output compression from the file extension (.gz, .zst).

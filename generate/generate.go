@@ -220,6 +220,7 @@ func (e *Engine) generate(prompt string, p Params, record uint64, onToken func(i
 // token (so the first piece keeps its space unless the prompt is only BOS).
 func (e *Engine) continuation(last int, gen []int) string {
 	var b strings.Builder
+	b.Grow(8 * len(gen)) // one allocation for typical token lengths
 	d := e.Tok.NewStreamDecoder()
 	d.Add(last)
 	for _, id := range gen {

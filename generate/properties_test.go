@@ -166,3 +166,27 @@ func TestDiverseGroupsDiffer(t *testing.T) {
 	}
 	assert.Greater(t, len(starts), len(plainStarts), "groups diverge more than plain beams")
 }
+
+func TestStepsDoNotAllocate(t *testing.T) {
+	// A call allocates a fixed amount (prompt, result, text): 10 and 150
+	// tokens must cost the same number of allocations.
+	e := newEngineCtx(t, "stories260K.bin", 1, 512)
+	for _, set := range []func(p *generate.Params){
+		func(p *generate.Params) { p.RepetitionPenalty, p.DRYMultiplier, p.NoRepeatNGramSize = 1.3, 0.8, 3 },
+		func(p *generate.Params) { p.DoSample, p.Temperature, p.TopP, p.MinP = true, 0.8, 0.95, 0.05 },
+	} {
+		allocs := func(n int) float64 {
+			p := generate.DefaultParams()
+			p.MaxNewTokens = n
+			set(&p)
+			_, err := e.Generate("Once upon a time", p, nil) // warm the buffers
+			require.NoError(t, err)
+			return testing.AllocsPerRun(3, func() {
+				r, err := e.Generate("Once upon a time", p, nil)
+				require.NoError(t, err)
+				require.Len(t, r.TokenIDs, n)
+			})
+		}
+		assert.Equal(t, allocs(10), allocs(150))
+	}
+}

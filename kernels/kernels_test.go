@@ -278,3 +278,23 @@ func TestF32ToF16Rounding(t *testing.T) {
 		})
 	}
 }
+
+// TestKernelsAllocateNothing: the forward pass calls these per token.
+func TestKernelsAllocateNothing(t *testing.T) {
+	r := newTestRand(14)
+	for _, dt := range []DType{F32, F16, Q8_0} {
+		t.Run(dt.String(), func(t *testing.T) {
+			forEachImpl(t, func(t *testing.T) {
+				m := randMat(r, dt, 9, 96, 0)
+				x := randF32(r, 3*96)
+				out := make([]float32, 3*9)
+				MatMul(out, &m, x, 3, 0, 9) // fills the scratch pool
+				assert.Zero(t, testing.AllocsPerRun(50, func() { MatVec(out[:9], &m, x[:96], 0, 9) }))
+				if !raceEnabled { // its sync.Pool drops the scratch buffers at random
+					assert.Zero(t, testing.AllocsPerRun(50, func() { MatMul(out, &m, x, 3, 0, 9) }))
+				}
+				assert.Zero(t, testing.AllocsPerRun(50, func() { _ = Dot(x[:96], x[96:192]) }))
+			})
+		})
+	}
+}

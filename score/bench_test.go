@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/degen-llm/degen/internal/shared"
@@ -136,5 +139,33 @@ func BenchmarkScoreEval(b *testing.B) {
 				}
 			}
 		}
+	}
+}
+
+// BenchmarkScoreTextParallel is the CLI's setting: records spread over
+// GOMAXPROCS workers, one Scorer each (run with -cpu 2).
+func BenchmarkScoreTextParallel(b *testing.B) {
+	texts := benchTexts(10 << 20)
+	total := 0
+	for _, t := range texts {
+		total += len(t)
+	}
+	b.SetBytes(int64(total))
+	b.ResetTimer()
+	for b.Loop() {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range runtime.GOMAXPROCS(0) {
+			wg.Go(func() {
+				s := mustScorer(b, Options{})
+				for i := next.Add(1) - 1; i < int64(len(texts)); i = next.Add(1) - 1 {
+					if _, err := s.Score(texts[i]); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
 	}
 }

@@ -171,7 +171,7 @@ func (d *Decoder) beamSearch(prompt []int, p Params, chain sample.Chain) ([]Sequ
 					if parent.stop != nil && (r < gs || len(next) < gs) {
 						st = parent.stop.Clone()
 						if st.Add(int(cd.id)) {
-							reason = FinishStop
+							reason = stopReason(st)
 						}
 					}
 					if reason == "" && L+1 >= p.MaxNewTokens {

@@ -246,7 +246,7 @@ func (d *Decoder) single(prompt []int, p Params, chain sample.Chain, record uint
 			d.OnToken(idx, int(next))
 		}
 		if stop != nil && stop.Add(int(next)) {
-			seq.FinishReason = FinishStop
+			seq.FinishReason = stopReason(stop)
 			break
 		}
 		if len(seq.Tokens) >= p.MaxNewTokens {

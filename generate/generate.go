@@ -161,8 +161,17 @@ func (e *Engine) generate(prompt string, p Params, record uint64, onToken func(i
 	}
 	last := ids[len(ids)-1]
 	e.dec.NewStopper = nil
-	if len(p.Stop) > 0 {
-		e.dec.NewStopper = func() Stopper { return newTextStopper(e.Tok, last, p.Stop) }
+	if len(p.Stop) > 0 || p.StopOnLoop {
+		e.dec.NewStopper = func() Stopper {
+			s := &stoppers{}
+			if len(p.Stop) > 0 {
+				s.list = append(s.list, newTextStopper(e.Tok, last, p.Stop))
+			}
+			if p.StopOnLoop {
+				s.list = append(s.list, &loopStopper{})
+			}
+			return s
+		}
 	}
 	e.dec.OnToken = nil
 	if onToken != nil {

@@ -156,3 +156,24 @@ func TestGGUFTrainedContext(t *testing.T) {
 	assert.Equal(t, generate.FinishContext, res.FinishReason)
 	assert.Len(t, res.TokenIDs, 128-5+1)
 }
+
+func TestStopOnLoop(t *testing.T) {
+	// "Tom had a big red ball." makes stories260K loop on one sentence;
+	// with stop_on_loop the output ends as soon as three copies are there.
+	e := newEngine(t, "stories260K.bin", 1)
+	p := generate.DefaultParams()
+	p.MaxNewTokens = 200
+	full, err := e.Generate("Tom had a big red ball.", p, nil)
+	require.NoError(t, err)
+	p.StopOnLoop = true
+	res, err := e.Generate("Tom had a big red ball.", p, nil)
+	require.NoError(t, err)
+	assert.Equal(t, generate.FinishRepetition, res.FinishReason)
+	assert.Less(t, len(res.TokenIDs), len(full.TokenIDs))
+	assert.Equal(t, full.TokenIDs[:len(res.TokenIDs)], res.TokenIDs, "the same text up to the stop")
+	// Beam search stops its hypotheses the same way.
+	p.NumBeams = 2
+	beam, err := e.Generate("Tom had a big red ball.", p, nil)
+	require.NoError(t, err)
+	assert.Equal(t, generate.FinishRepetition, beam.FinishReason)
+}

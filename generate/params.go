@@ -116,6 +116,10 @@ type Params struct {
 	// LogProbs > 0 returns, per generated token, its log-probability after
 	// processing and the LogProbs most probable alternatives; 0 is off.
 	LogProbs int `json:"logprobs"`
+	// StopOnLoop stops an output as soon as its last tokens are a loop
+	// (finish reason "repetition"): 8 copies of one token, 5 of a block of
+	// 2–6 tokens, or 3 of a longer block of up to 64 tokens.
+	StopOnLoop bool `json:"stop_on_loop"`
 }
 
 // DefaultParams are the defaults of the library and the CLI: Hugging Face's

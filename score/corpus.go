@@ -39,9 +39,11 @@ type CorpusOptions struct {
 // Corpus accumulates corpus-level metrics over a stream of scored records.
 // Memory is bounded by the distinct tokens and distinct n-grams of the
 // corpus (one 8-byte hash each, in open-addressing sets at load ≤ 1/2) plus
-// the tokens of the groups being filled — all records of a group if
-// records of different groups interleave without GroupSize — never the
-// texts of the corpus.
+// the tokens of the groups being filled (about 12 bytes per token; all
+// groups until Summary unless GroupSize finishes them as they fill) and an
+// 8-byte hash per finished group — never the texts of the corpus. Pairwise
+// group metrics cost O(k² L²) for ROUGE-L over a group of k texts of L
+// tokens: fine for the usual handful of samples per prompt.
 //
 // Pooled counts use 64-bit hashes: a token's key (see Scorer.Keys) and an
 // n-gram's hash of its keys. With U distinct items in a set the chance that

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/degen-llm/degen/detect"
 	"github.com/degen-llm/degen/generate"
 	"github.com/degen-llm/degen/generate/sample"
 	"github.com/degen-llm/degen/internal/jsonl"
@@ -79,6 +80,9 @@ type GenerateCmd struct {
 	DiversityPenalty *float32 `group:"search" help:"Diverse beam search: penalty per earlier group's beam choosing the same token."`
 	PenaltyAlpha     *float32 `group:"search" help:"Contrastive search degeneration weight alpha (with --top-k; 0.6 and 4 typical)."`
 	Logprobs         *int     `group:"search" help:"Write each token's log-probability and the N best alternatives."`
+
+	StopOnLoop *bool `group:"loops" help:"Stop an output as soon as it ends in a loop: 8 copies of a token, 5 of a 2-6 token block or 3 of a longer one (finish_reason repetition)."`
+	MaxRetries int   `group:"loops" default:"0" help:"Regenerate an output that degen detect flags, up to N times, with the regeneration ladder (new seed, sampling, hotter, repetition penalty, no-repeat-ngram); keep the best attempt."`
 }
 
 // params builds the run's Params from the defaults and the flags the user
@@ -162,6 +166,9 @@ func (c *GenerateCmd) params() (generate.Params, bool, error) {
 	setF(&p.DiversityPenalty, c.DiversityPenalty)
 	setF(&p.PenaltyAlpha, c.PenaltyAlpha)
 	setInt(&p.LogProbs, c.Logprobs)
+	if c.StopOnLoop != nil {
+		p.StopOnLoop = *c.StopOnLoop
+	}
 	if err := p.Validate(); err != nil {
 		return p, false, usagef("%v", flagNames(err))
 	}
@@ -329,6 +336,10 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 			}
 			seedFor(&p, recordSeed)
 			results, err := eng.GenerateAll(prompt, p, uint64(i))
+			var tries []retryInfo
+			if err == nil && c.MaxRetries > 0 {
+				results, p, tries, err = c.retry(eng, prompt, p, uint64(i), results)
+			}
 			if err != nil {
 				if prompts == nil {
 					return s.recordErr(err)
@@ -360,6 +371,7 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 					TokensPerS:    roundTo(res.TokensPerSecond(), 2),
 					Sampler:       res.Sampler,
 					Params:        p,
+					Retries:       tries,
 				}
 				if p.DoSample {
 					seed := p.Seed
@@ -402,6 +414,69 @@ type generationInfo struct {
 	Seed          *uint64            `json:"seed,omitempty"`
 	Sampler       string             `json:"sampler"`
 	Params        generate.Params    `json:"params"`
+	Retries       []retryInfo        `json:"retries,omitempty"`
+}
+
+// retryInfo records one attempt of --max-retries.
+type retryInfo struct {
+	Attempt    int      `json:"attempt"`
+	Degenerate bool     `json:"degenerate"`
+	Reasons    []string `json:"reasons"`
+	Kept       bool     `json:"kept"`
+}
+
+// retry regenerates a degenerate output with the ladder of degen detect
+// until one is clean or MaxRetries attempts are spent, and returns the best
+// attempt: the first clean one, else the one whose text repeats least
+// (windowed seq-rep-4), with the parameters that produced it.
+func (c *GenerateCmd) retry(eng *generate.Engine, prompt string, p generate.Params, record uint64, first []*generate.Result) ([]*generate.Result, generate.Params, []retryInfo, error) {
+	if len(first) != 1 {
+		return nil, p, nil, usagef("--max-retries works on one output per prompt; drop --num-return-sequences")
+	}
+	opt := detect.DefaultOptions()
+	type attempt struct {
+		res *generate.Result
+		p   generate.Params
+		d   detect.Result
+	}
+	judge := func(r *generate.Result, p generate.Params) attempt {
+		return attempt{r, p, detect.Detect(r.Text, r.TokenIDs, opt)}
+	}
+	cur := judge(first[0], p)
+	best, bestIdx := cur, 0
+	tries := []retryInfo{{Attempt: 0, Degenerate: cur.d.Degenerate, Reasons: cur.d.Reasons}}
+	for n := 1; n <= c.MaxRetries && cur.d.Degenerate; n++ {
+		prev := map[string]any{}
+		b, err := json.Marshal(cur.p)
+		if err != nil {
+			return nil, p, nil, err
+		}
+		if err := json.Unmarshal(b, &prev); err != nil {
+			return nil, p, nil, err
+		}
+		next, err := json.Marshal(detect.NextParams(n, prev))
+		if err != nil {
+			return nil, p, nil, err
+		}
+		np, err := p.Overlay(next)
+		if err != nil {
+			return nil, p, nil, fmt.Errorf("retry %d: %w", n, err)
+		}
+		rs, err := eng.GenerateAll(prompt, np, record)
+		if err != nil {
+			return nil, p, nil, fmt.Errorf("retry %d: %w", n, err)
+		}
+		cur = judge(rs[0], np)
+		tries = append(tries, retryInfo{Attempt: n, Degenerate: cur.d.Degenerate, Reasons: cur.d.Reasons})
+		if !cur.d.Degenerate || (best.d.Degenerate && cur.d.Signals.SeqRep4Window < best.d.Signals.SeqRep4Window) {
+			best, bestIdx = cur, n
+		}
+	}
+	if len(tries) == 1 {
+		return first, p, nil, nil // clean at once: nothing to report
+	}
+	tries[bestIdx].Kept = true
+	return []*generate.Result{best.res}, best.p, tries, nil
 }
 
 func roundTo(v float64, digits int) float64 {

@@ -119,8 +119,8 @@ func (b *Batch) Forward(states []*State, tokens, pos []int) {
 		w.TokEmb.Row(b.x[i*dim:(i+1)*dim], tokens[i])
 		for j := 0; j < hd/2; j++ {
 			a := float64(pos[i]) * float64(s.invFrq[j])
-			b.cos[i*hd/2+j] = float32(math.Cos(a))
-			b.sin[i*hd/2+j] = float32(math.Sin(a))
+			b.cos[i*hd/2+j] = float32(math.Cos(a)) * s.mscale
+			b.sin[i*hd/2+j] = float32(math.Sin(a)) * s.mscale
 		}
 	}
 	x, xb, xb2, q := b.x[:n*dim], b.xb[:n*dim], b.xb2[:n*dim], b.q[:n*dim]

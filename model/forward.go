@@ -27,7 +27,8 @@ type State struct {
 	values []float32 // (n_layers, ctx, kv_dim) value cache
 	cos    []float32 // (head_dim/2) RoPE rotation at the current position
 	sin    []float32 // (head_dim/2)
-	invFrq []float32 // (head_dim/2) RoPE frequencies, theta^(-2i/head_dim)
+	invFrq []float32 // (head_dim/2) RoPE frequencies, theta^(-2i/head_dim) after scaling
+	mscale float32   // YaRN's magnitude scale of cos and sin (1 otherwise)
 
 	// Logits is the output of the last Forward: (vocab).
 	Logits []float32
@@ -44,10 +45,22 @@ type State struct {
 // RopeScaling changes how positions map to RoPE angles, to run past the
 // trained context length.
 type RopeScaling struct {
-	// Linear divides positions by Factor (position interpolation).
+	// Type is "" or "linear" (position interpolation: positions divided by
+	// Factor, as LongChat) or "yarn" (YaRN, Peng et al. 2023: high-frequency
+	// dimensions keep their angles, low-frequency ones are interpolated by
+	// Factor, with a linear ramp between, and attention is sharpened by
+	// mscale = 1 + 0.1·ln(Factor)).
+	Type string
+	// Factor is the context extension factor (> 1 to extend); 0 or 1 is off.
 	Factor float32
 	// FreqBase replaces the model's RoPE theta when non-zero (NTK-aware).
 	FreqBase float32
+	// OrigContext is the trained context length YaRN's ramp refers to
+	// (0: the model's SeqLen).
+	OrigContext int
+	// BetaFast and BetaSlow bound YaRN's ramp in rotations over the trained
+	// context (0: YaRN's defaults, 32 and 1).
+	BetaFast, BetaSlow float32
 }
 
 // StateOptions configure a State.
@@ -84,20 +97,7 @@ func (m *Model) NewState(pool *kernels.Pool, opt StateOptions) (*State, error) {
 		Logits: make([]float32, c.VocabSize),
 		Hidden: make([]float32, c.Dim),
 	}
-	theta := float64(c.RopeTheta)
-	if opt.Rope.FreqBase > 0 {
-		theta = float64(opt.Rope.FreqBase)
-	}
-	scale := 1.0
-	if opt.Rope.Factor > 0 {
-		scale = 1 / float64(opt.Rope.Factor)
-	}
-	for i := range s.invFrq {
-		// llama2.c: freq = 1 / theta^(head_dim_i / head_size) with
-		// head_dim_i = 2i; position interpolation scales positions, which is
-		// the same as scaling every frequency.
-		s.invFrq[i] = float32(scale / math.Pow(theta, float64(2*i)/float64(hd)))
-	}
+	s.mscale = ropeFrequencies(s.invFrq, c, opt.Rope)
 	s.attn.s = s
 	return s, nil
 }
@@ -177,8 +177,8 @@ func (s *State) Forward(token, pos int) []float32 {
 
 	for i := range s.cos {
 		a := float64(pos) * float64(s.invFrq[i])
-		s.cos[i] = float32(math.Cos(a))
-		s.sin[i] = float32(math.Sin(a))
+		s.cos[i] = float32(math.Cos(a)) * s.mscale
+		s.sin[i] = float32(math.Sin(a)) * s.mscale
 	}
 
 	for l := range w.Layers {
@@ -229,4 +229,59 @@ func (s *State) CopyFrom(o *State, n int) {
 	}
 	copy(s.Logits, o.Logits)
 	copy(s.Hidden, o.Hidden)
+}
+
+// ropeFrequencies fills invFrq (head_dim/2) with the per-pair rotation
+// frequencies under scaling r and returns the factor cos and sin are
+// multiplied by.
+func ropeFrequencies(invFrq []float32, c Config, r RopeScaling) float32 {
+	hd := c.HeadDim()
+	theta := float64(c.RopeTheta)
+	if r.FreqBase > 0 {
+		theta = float64(r.FreqBase)
+	}
+	factor := float64(r.Factor)
+	if factor <= 0 {
+		factor = 1
+	}
+	// llama2.c: freq_i = theta^(-2i/head_dim), the angle of pair i at
+	// position p is p·freq_i.
+	extrap := func(i int) float64 { return 1 / math.Pow(theta, float64(2*i)/float64(hd)) }
+	switch r.Type {
+	case "yarn":
+		orig := r.OrigContext
+		if orig <= 0 {
+			orig = c.SeqLen
+		}
+		fast, slow := float64(r.BetaFast), float64(r.BetaSlow)
+		if fast == 0 {
+			fast = 32
+		}
+		if slow == 0 {
+			slow = 1
+		}
+		// The pair index whose wavelength makes `rot` full rotations over
+		// the trained context: below low, pairs rotate fast enough to keep
+		// their angles; above high, they are interpolated.
+		dim := func(rot float64) float64 {
+			return float64(hd) * math.Log(float64(orig)/(rot*2*math.Pi)) / (2 * math.Log(theta))
+		}
+		low := math.Max(0, math.Floor(dim(fast)))
+		high := math.Min(float64(hd/2-1), math.Ceil(dim(slow)))
+		for i := range invFrq {
+			y := (float64(i) - low) / math.Max(0.001, high-low)
+			keep := 1 - math.Min(1, math.Max(0, y)) // 1: extrapolate, 0: interpolate
+			f := extrap(i)
+			invFrq[i] = float32(f/factor*(1-keep) + f*keep)
+		}
+		if factor > 1 {
+			return float32(1 + 0.1*math.Log(factor))
+		}
+		return 1
+	default: // "" or "linear": position interpolation
+		for i := range invFrq {
+			invFrq[i] = float32(extrap(i) / factor)
+		}
+		return 1
+	}
 }

@@ -121,8 +121,8 @@ func (s *State) Prefill(tokens []int, pos0 int, hidden []float32) []float32 {
 		w.TokEmb.Row(b.x[t*dim:(t+1)*dim], tok)
 		for i := 0; i < hd/2; i++ {
 			a := float64(pos0+t) * float64(s.invFrq[i])
-			b.cos[t*hd/2+i] = float32(math.Cos(a))
-			b.sin[t*hd/2+i] = float32(math.Sin(a))
+			b.cos[t*hd/2+i] = float32(math.Cos(a)) * s.mscale
+			b.sin[t*hd/2+i] = float32(math.Sin(a)) * s.mscale
 		}
 	}
 	x, xb, xb2, q := b.x[:n*dim], b.xb[:n*dim], b.xb2[:n*dim], b.q[:n*dim]

@@ -36,7 +36,7 @@ type GenerateCmd struct {
 	MaxNewTokens *int     `help:"Most tokens to generate per output (default 256)."`
 	Stop         []string `sep:"none" help:"Stop when this string appears (repeatable); it is not part of the text."`
 	CtxSize      int      `help:"Context size in tokens (default: the model's trained length)."`
-	RopeScaling  string   `enum:"none,linear" default:"none" help:"RoPE scaling to run past the trained context: linear divides positions by --rope-scale (${enum})."`
+	RopeScaling  string   `enum:"none,linear,yarn" default:"none" help:"RoPE scaling to run past the trained context: linear divides positions by --rope-scale; yarn keeps high-frequency dimensions, interpolates low-frequency ones and sharpens attention (${enum})."`
 	RopeScale    float32  `help:"Linear RoPE scaling factor (with --rope-scaling linear)."`
 	RopeFreqBase float32  `help:"RoPE base frequency, replacing the model's (NTK-aware scaling)."`
 
@@ -191,14 +191,14 @@ func (c *GenerateCmd) stateOptions() (model.StateOptions, error) {
 		return opt, usagef("--rope-freq-base must be > 0")
 	}
 	switch c.RopeScaling {
-	case "linear":
+	case "linear", "yarn":
 		if c.RopeScale <= 0 {
-			return opt, usagef("--rope-scaling linear needs --rope-scale > 0")
+			return opt, usagef("--rope-scaling %s needs --rope-scale > 0", c.RopeScaling)
 		}
-		opt.Rope.Factor = c.RopeScale
+		opt.Rope.Type, opt.Rope.Factor = c.RopeScaling, c.RopeScale
 	default:
 		if c.RopeScale != 0 {
-			return opt, usagef("--rope-scale needs --rope-scaling linear")
+			return opt, usagef("--rope-scale needs --rope-scaling linear or yarn")
 		}
 	}
 	return opt, nil

@@ -37,7 +37,7 @@ type GenerateCmd struct {
 	Stop         []string `sep:"none" help:"Stop when this string appears (repeatable); it is not part of the text."`
 	CtxSize      int      `help:"Context size in tokens (default: the model's trained length)."`
 	RopeScaling  string   `enum:"none,linear,yarn" default:"none" help:"RoPE scaling to run past the trained context: linear divides positions by --rope-scale; yarn keeps high-frequency dimensions, interpolates low-frequency ones and sharpens attention (${enum})."`
-	RopeScale    float32  `help:"Linear RoPE scaling factor (with --rope-scaling linear)."`
+	RopeScale    float32  `help:"Context extension factor of --rope-scaling linear or yarn."`
 	RopeFreqBase float32  `help:"RoPE base frequency, replacing the model's (NTK-aware scaling)."`
 
 	DoSample           *bool    `group:"sampling" help:"Sample instead of greedy decoding; the sampling flags below need it."`
@@ -211,8 +211,8 @@ func (c *GenerateCmd) Help() string {
 token_ids, sequence_score (beam search), logprobs (--logprobs), elapsed_ms,
 tokens_per_s, seed (sampling), sampler (the processor chain), params (every
 effective setting)}. finish_reason is "eos" (the model ended the text),
-"length" (--max-new-tokens), "stop" (a --stop string) or "context" (the
-context window is full).
+"length" (--max-new-tokens), "stop" (a --stop string), "repetition"
+(--stop-on-loop) or "context" (the context window is full).
 
 Strategies, as in Hugging Face: greedy by default (penalties still apply),
 sampling with --do-sample, beam search with --num-beams (diverse with

@@ -164,6 +164,13 @@ func (p *Pool) Run(n, align int, task Task) {
 
 // wait returns once every posted job has finished: spin, then park on done
 // with the same announce-and-recheck handshake the workers use.
+//
+// A wake-up does not prove this Run is done: a worker of the previous Run
+// that brought pending to 0 may reach its waiting.Swap only after this Run
+// has set waiting again, and send a token meant for no one. So every
+// wake-up looks at pending again. Each waiting.Store(1) is matched by
+// exactly one 1→0 transition (the caller's CAS, or one worker's Swap that
+// sends a token), and every token sent is received, so none is left over.
 func (p *Pool) wait() {
 	for spins := 0; p.pending.Load() != 0; spins++ {
 		if spins < spinLimit {
@@ -173,11 +180,14 @@ func (p *Pool) wait() {
 			continue
 		}
 		p.waiting.Store(1)
-		if p.pending.Load() == 0 && p.waiting.CompareAndSwap(1, 0) {
+		if p.pending.Load() == 0 {
+			if !p.waiting.CompareAndSwap(1, 0) {
+				<-p.done // a worker took the flag and is sending
+			}
 			return
 		}
 		<-p.done
-		return
+		spins = 0
 	}
 }
 

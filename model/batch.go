@@ -128,7 +128,7 @@ func (b *Batch) Forward(states []*State, tokens, pos []int) {
 	hb, hb2 := b.hb[:n*c.HiddenDim], b.hb2[:n*c.HiddenDim]
 	mm := func(out []float32, wt *kernels.Mat, in []float32) {
 		b.mm = matMulTask{out, wt, in, n}
-		b.pool.Run(wt.Rows, 4, &b.mm)
+		b.pool.Run(wt.Rows, rowAlign(wt), &b.mm)
 	}
 	for l := range w.Layers {
 		ly := &w.Layers[l]

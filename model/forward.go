@@ -119,7 +119,18 @@ func (t *matVecTask) Run(lo, hi int) { kernels.MatVec(t.out, t.w, t.x, lo, hi) }
 
 func (s *State) matVec(out []float32, w *kernels.Mat, x []float32) {
 	s.mv = matVecTask{out, w, x}
-	s.pool.Run(w.Rows, 1, &s.mv)
+	s.pool.Run(w.Rows, rowAlign(w), &s.mv)
+}
+
+// rowAlign is the granule of the row split: 16 rows, so that two workers
+// never write the same 64-byte cache line of the output, and the whole
+// matrix when it is so small that handing half of it to another core
+// costs more than computing it (stories260K's 64×64 projections).
+func rowAlign(w *kernels.Mat) int {
+	if w.Rows*w.Cols < 1<<15 {
+		return w.Rows
+	}
+	return 16
 }
 
 // attnTask computes attention for a range of heads at one position.

@@ -129,7 +129,7 @@ func (s *State) Prefill(tokens []int, pos0 int, hidden []float32) []float32 {
 	hb, hb2 := b.hb[:n*c.HiddenDim], b.hb2[:n*c.HiddenDim]
 	mm := func(out []float32, wt *kernels.Mat, in []float32) {
 		b.mm = matMulTask{out, wt, in, n}
-		s.pool.Run(wt.Rows, 4, &b.mm)
+		s.pool.Run(wt.Rows, rowAlign(wt), &b.mm)
 	}
 	for l := range w.Layers {
 		ly := &w.Layers[l]

@@ -81,6 +81,13 @@ func matVecF32(out, w, x []float32, cols, r0, r1 int) {
 		return
 	}
 	n := simdCols(cols)
+	if impl == implAVX512 {
+		// Whole groups of four rows in one call; the rest below.
+		if g := (r1 - r0) / 4; g > 0 {
+			mvRowsF32AVX512(&w[r0*cols], 4*cols, &x[0], cols, &out[r0], g)
+			r0 += 4 * g
+		}
+	}
 	var tmp [4]float32
 	for r := r0; r < r1; r += 4 {
 		var p [4]*float32

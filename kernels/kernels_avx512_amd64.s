@@ -407,3 +407,81 @@ mmf32sum:
 	VMOVUPS X12, 48(DI)
 	VZEROUPPER
 	RET
+
+// func mvRowsF32AVX512(w *float32, stride int, x *float32, n int, out *float32, groups int)
+//
+// groups consecutive groups of four rows, row i at w + i*stride bytes:
+// for g { out[4g:4g+4] = mv4F32AVX512(rows 4g..4g+3) }. The same
+// instructions as mv4F32AVX512 for every row (so the same bits), without a
+// call from Go per four rows, which on rows of a few hundred values costs
+// as much as the products.
+TEXT ·mvRowsF32AVX512(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), R8
+	MOVQ stride+8(FP), DX
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	MOVQ out+32(FP), DI
+	MOVQ groups+40(FP), R12
+	VMOVDQU32 permidx<>(SB), Z31
+	// BX = n&^15 (whole vectors), R14 = n%16 (tail), K1 = tail lanes
+	MOVQ CX, BX
+	ANDQ $-16, BX
+	MOVQ CX, R14
+	SUBQ BX, R14
+	MOVQ R14, CX
+	MOVL $1, R13
+	SHLL CX, R13
+	DECL R13
+	KMOVW R13, K1
+
+rowgroup:
+	// for ; groups > 0; groups-- { rows R8, R9, R10, R11 }
+	TESTQ R12, R12
+	JZ    rowdone
+	LEAQ  (R8)(DX*1), R9
+	LEAQ  (R9)(DX*1), R10
+	LEAQ  (R10)(DX*1), R11
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	XORQ  AX, AX
+
+rowloop:
+	// for ; i < n&^15; i += 16 { xv := x[i:i+16]; acc[r] += w_r[i:i+16]*xv }
+	CMPQ AX, BX
+	JAE  rowtail
+	VMOVUPS (SI)(AX*4), Z16
+	VFMADD231PS (R8)(AX*4), Z16, Z0
+	VFMADD231PS (R9)(AX*4), Z16, Z1
+	VFMADD231PS (R10)(AX*4), Z16, Z2
+	VFMADD231PS (R11)(AX*4), Z16, Z3
+	ADDQ $16, AX
+	JMP  rowloop
+
+rowtail:
+	// the last n%16 columns, masked
+	TESTQ R14, R14
+	JZ    rowsum
+	VMOVUPS.Z (SI)(AX*4), K1, Z16
+	VMOVUPS.Z (R8)(AX*4), K1, Z17
+	VMOVUPS.Z (R9)(AX*4), K1, Z18
+	VMOVUPS.Z (R10)(AX*4), K1, Z19
+	VMOVUPS.Z (R11)(AX*4), K1, Z20
+	VFMADD231PS Z17, Z16, Z0
+	VFMADD231PS Z18, Z16, Z1
+	VFMADD231PS Z19, Z16, Z2
+	VFMADD231PS Z20, Z16, Z3
+
+rowsum:
+	// out[0:4] = the four sums; next group
+	REDUCE4(Z0, Z1, Z2, Z3, Z16, Z17, Z31)
+	VMOVUPS X0, (DI)
+	ADDQ  $16, DI
+	LEAQ  (R11)(DX*1), R8
+	DECQ  R12
+	JMP   rowgroup
+
+rowdone:
+	VZEROUPPER
+	RET

@@ -77,3 +77,10 @@ func f16RowAVX2(dst *float32, src *uint16, n int)
 //
 //go:noescape
 func q8RowAVX2(dst *float32, src *byte, nb int)
+
+// mvRowsF32AVX512 computes groups groups of four rows: rows at w + i*stride
+// bytes, out[i] = dot(row i, x[:n]) for i < 4*groups, with the instructions
+// of mv4F32AVX512.
+//
+//go:noescape
+func mvRowsF32AVX512(w *float32, stride int, x *float32, n int, out *float32, groups int)

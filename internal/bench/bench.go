@@ -109,7 +109,9 @@ func Run(o Options) (*Result, error) {
 				if row.DecodeTokS > 0 {
 					row.BatchSpeedup = row.BatchTokS / row.DecodeTokS
 				}
-				row.BatchRatio = row.BatchTokS / float64(o.Batch) / row.LimitTokS
+				if o.Batch > 0 {
+					row.BatchRatio = row.BatchTokS / float64(o.Batch) / row.LimitTokS
+				}
 				res.Rows = append(res.Rows, row)
 			}
 		}
@@ -246,8 +248,15 @@ func Bandwidth(mib, threads int) float64 {
 	const cols = 4096
 	rows := mib << 20 / 4 / cols
 	w := make([]float32, rows*cols)
+	// Every page gets different contents: a host that merges identical
+	// pages (KSM) would otherwise serve the whole buffer from a few
+	// physical pages, and the "memory" read would come from the cache.
+	r := uint32(2463534242)
 	for i := range w {
-		w[i] = float32(i&255) * 1e-3 // touch every page
+		r ^= r << 13
+		r ^= r >> 17
+		r ^= r << 5
+		w[i] = float32(r>>8) * (1.0 / (1 << 24))
 	}
 	mat := kernels.NewF32(w, rows, cols)
 	x := make([]float32, cols)

@@ -284,3 +284,11 @@ func dequantRow(m *Mat, r int, buf *[]float32, i, k int) []float32 {
 	}
 	panic("kernels: unknown dtype")
 }
+
+func axpy(y []float32, a float32, x []float32) {
+	if impl == implAVX512 && len(y) > 0 {
+		axpyAVX512(&y[0], &x[0], a, len(y))
+		return
+	}
+	axpyGeneric(y, a, x)
+}

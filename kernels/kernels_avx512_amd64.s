@@ -485,3 +485,39 @@ rowsum:
 rowdone:
 	VZEROUPPER
 	RET
+
+// func axpyAVX512(y, x *float32, a float32, n int)
+//
+// for i < n { y[i] += a * x[i] }, 16 lanes at a time, the tail masked.
+TEXT ·axpyAVX512(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	VBROADCASTSS a+16(FP), Z1
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-16, BX
+
+axpyloop:
+	// for ; i < n&^15; i += 16 { y[i:i+16] += a*x[i:i+16] }
+	CMPQ AX, BX
+	JAE  axpytail
+	VMOVUPS (DI)(AX*4), Z0
+	VFMADD231PS (SI)(AX*4), Z1, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP  axpyloop
+
+axpytail:
+	// the last n%16, masked
+	SUBQ AX, CX
+	JZ   axpydone
+	TAILMASK
+	VMOVUPS.Z (DI)(AX*4), K1, Z0
+	VMOVUPS.Z (SI)(AX*4), K1, Z2
+	VFMADD231PS Z2, Z1, Z0
+	VMOVUPS Z0, K1, (DI)(AX*4)
+
+axpydone:
+	VZEROUPPER
+	RET

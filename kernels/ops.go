@@ -119,7 +119,7 @@ func Softmax(x []float32) {
 	}
 	var sum float32
 	for i, v := range x {
-		e := float32(math.Exp(float64(v - mx)))
+		e := expf(v - mx)
 		x[i] = e
 		sum += e
 	}
@@ -135,7 +135,7 @@ func SwiGLU(h, g []float32) {
 		panic("kernels: SwiGLU length mismatch")
 	}
 	for i, v := range h {
-		h[i] = v * (1 / (1 + float32(math.Exp(float64(-v))))) * g[i]
+		h[i] = v * (1 / (1 + expf(-v))) * g[i]
 	}
 }
 
@@ -167,5 +167,19 @@ func Add(dst, src []float32) {
 	}
 	for i := range dst {
 		dst[i] += src[i]
+	}
+}
+
+// Axpy computes y[i] += a*x[i] (the weighted sum of attention values).
+func Axpy(y []float32, a float32, x []float32) {
+	if len(x) != len(y) {
+		panic("kernels: Axpy length mismatch")
+	}
+	axpy(y, a, x)
+}
+
+func axpyGeneric(y []float32, a float32, x []float32) {
+	for i := range y {
+		y[i] += a * x[i]
 	}
 }

@@ -84,3 +84,8 @@ func q8RowAVX2(dst *float32, src *byte, nb int)
 //
 //go:noescape
 func mvRowsF32AVX512(w *float32, stride int, x *float32, n int, out *float32, groups int)
+
+// axpyAVX512 sets y[i] += a*x[i] for i < n.
+//
+//go:noescape
+func axpyAVX512(y, x *float32, a float32, n int)

@@ -85,9 +85,7 @@ func (t *batchAttnTask) Run(lo, hi int) {
 			off := off0 + p*kvDim + kvh*hd
 			a := att[p]
 			v := s.values[off : off+hd]
-			for j := range out {
-				out[j] += a * v[j]
-			}
+			kernels.Axpy(out, a, v)
 		}
 	}
 }

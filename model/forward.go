@@ -162,9 +162,7 @@ func (t *attnTask) Run(lo, hi int) {
 			off := t.layerOff + p*kvDim + kvh*hd
 			a := att[p]
 			v := s.values[off : off+hd]
-			for i := range out {
-				out[i] += a * v[i]
-			}
+			kernels.Axpy(out, a, v)
 		}
 	}
 }

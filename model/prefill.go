@@ -22,6 +22,8 @@ type batchBufs struct {
 	sin  []float32 // (n, head_dim/2)
 	mm   matMulTask
 	attn prefillAttnTask
+	norm normRowsTask
+	glu  swigluRowsTask
 }
 
 func (b *batchBufs) grow(c *Config, n, ctx int) {
@@ -50,6 +52,29 @@ type matMulTask struct {
 }
 
 func (t *matMulTask) Run(lo, hi int) { kernels.MatMul(t.out, t.w, t.x, t.n, lo, hi) }
+
+// normRowsTask applies RMSNorm to each row of a batch: dst[t] = norm(src[t]).
+type normRowsTask struct {
+	dst, src, w []float32
+	dim         int
+	eps         float32
+}
+
+func (t *normRowsTask) Run(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		kernels.RMSNorm(t.dst[i*t.dim:(i+1)*t.dim], t.src[i*t.dim:(i+1)*t.dim], t.w, t.eps)
+	}
+}
+
+// swigluRowsTask applies SwiGLU to each row of a batch.
+type swigluRowsTask struct {
+	h, g  []float32
+	width int
+}
+
+func (t *swigluRowsTask) Run(lo, hi int) {
+	kernels.SwiGLU(t.h[lo*t.width:hi*t.width], t.g[lo*t.width:hi*t.width])
+}
 
 // prefillAttnTask computes causal attention for (token, head) items.
 type prefillAttnTask struct {
@@ -83,9 +108,7 @@ func (t *prefillAttnTask) Run(lo, hi int) {
 			off := t.layerOff + p*kvDim + kvh*hd
 			a := att[p]
 			v := s.values[off : off+hd]
-			for i := range out {
-				out[i] += a * v[i]
-			}
+			kernels.Axpy(out, a, v)
 		}
 	}
 }
@@ -133,9 +156,8 @@ func (s *State) Prefill(tokens []int, pos0 int, hidden []float32) []float32 {
 	}
 	for l := range w.Layers {
 		ly := &w.Layers[l]
-		for t := 0; t < n; t++ {
-			kernels.RMSNorm(xb[t*dim:(t+1)*dim], x[t*dim:(t+1)*dim], ly.AttnNorm, c.NormEps)
-		}
+		b.norm = normRowsTask{xb, x, ly.AttnNorm, dim, c.NormEps}
+		s.pool.Run(n, 1, &b.norm)
 		layerOff := l * s.ctx * kvDim
 		// Positions are contiguous in the cache, so K and V land in place.
 		kc := s.keys[layerOff+pos0*kvDim : layerOff+(pos0+n)*kvDim]
@@ -152,12 +174,12 @@ func (s *State) Prefill(tokens []int, pos0 int, hidden []float32) []float32 {
 		s.pool.Run(n*c.NHeads, 1, &b.attn)
 		mm(xb2, &ly.WO, xb)
 		kernels.Add(x, xb2)
-		for t := 0; t < n; t++ {
-			kernels.RMSNorm(xb[t*dim:(t+1)*dim], x[t*dim:(t+1)*dim], ly.FFNNorm, c.NormEps)
-		}
+		b.norm = normRowsTask{xb, x, ly.FFNNorm, dim, c.NormEps}
+		s.pool.Run(n, 1, &b.norm)
 		mm(hb, &ly.W1, xb)
 		mm(hb2, &ly.W3, xb)
-		kernels.SwiGLU(hb, hb2)
+		b.glu = swigluRowsTask{hb, hb2, c.HiddenDim}
+		s.pool.Run(n, 1, &b.glu)
 		mm(xb2, &ly.W2, hb)
 		kernels.Add(x, xb2)
 	}

@@ -94,9 +94,7 @@ func (d *Decoder) beamSearch(prompt []int, p Params, chain sample.Chain) ([]Sequ
 	if err != nil {
 		return nil, err
 	}
-	for pos, id := range prompt {
-		base.Forward(id, pos)
-	}
+	feedPrompt(base, prompt, false, nil)
 	for i := 1; i <= 2*nb; i++ {
 		if _, err := d.seq(i); err != nil {
 			return nil, err

@@ -59,8 +59,11 @@ type Decoder struct {
 	cands  []*sample.Candidates
 	hist   sample.History
 	hidden []float32 // contrastive search: unit hidden states of the context, (t, dim)
-	top    []scored
-	eog    map[int32]bool
+	// promptHidden receives the prompt's hidden states from a batched
+	// prefill, (len(prompt), dim).
+	promptHidden []float32
+	top          []scored
+	eog          map[int32]bool
 
 	chainCfg *sample.Config
 	chain    sample.Chain
@@ -154,11 +157,12 @@ func (d *Decoder) singles(prompt []int, p Params, chain sample.Chain, record uin
 		return nil, err
 	}
 	contrastive := strategy == StrategyContrastive
+	d.promptHidden = feedPrompt(base, prompt, contrastive, d.promptHidden)
 	d.hidden = d.hidden[:0]
-	for pos, id := range prompt {
-		base.Forward(id, pos)
-		if contrastive {
-			d.hidden = appendUnit(d.hidden, base.Hidden())
+	if contrastive {
+		dim := len(base.Hidden())
+		for off := 0; off+dim <= len(d.promptHidden); off += dim {
+			d.hidden = appendUnit(d.hidden, d.promptHidden[off:off+dim])
 		}
 	}
 	out := make([]Sequence, p.NumReturnSequences)

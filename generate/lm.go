@@ -54,6 +54,48 @@ func (l *modelLM) VocabSize() int { return l.m.Config.VocabSize }
 type modelSeq struct{ s *model.State }
 
 func (q modelSeq) Forward(token, pos int) []float32 { return q.s.Forward(token, pos) }
-func (q modelSeq) Logits() []float32                { return q.s.Logits }
-func (q modelSeq) Hidden() []float32                { return q.s.Hidden }
-func (q modelSeq) CopyFrom(src Seq, n int)          { q.s.CopyFrom(src.(modelSeq).s, n) }
+
+// Prefill feeds the prompt as one batch (see model.State.Prefill).
+func (q modelSeq) Prefill(tokens []int, pos0 int, hidden []float32) []float32 {
+	return q.s.Prefill(tokens, pos0, hidden)
+}
+func (q modelSeq) Logits() []float32       { return q.s.Logits }
+func (q modelSeq) Hidden() []float32       { return q.s.Hidden }
+func (q modelSeq) CopyFrom(src Seq, n int) { q.s.CopyFrom(src.(modelSeq).s, n) }
+
+// prefiller is a Seq that can feed a whole prompt at once: one matrix-matrix
+// product per weight instead of one matrix-vector product per token.
+// hidden, if not nil, receives every position's final hidden state.
+type prefiller interface {
+	Prefill(tokens []int, pos0 int, hidden []float32) []float32
+}
+
+// feedPrompt feeds prompt from position 0, as a batch when seq can, and
+// returns the final hidden state of every position in hidden when asked
+// (contrastive search), as (len(prompt), dim) rows.
+func feedPrompt(seq Seq, prompt []int, wantHidden bool, hidden []float32) []float32 {
+	if p, ok := seq.(prefiller); ok {
+		var h []float32
+		if wantHidden {
+			dim := len(seq.Hidden())
+			h = growFloats(hidden, len(prompt)*dim)
+		}
+		p.Prefill(prompt, 0, h)
+		return h
+	}
+	hidden = hidden[:0]
+	for pos, id := range prompt {
+		seq.Forward(id, pos)
+		if wantHidden {
+			hidden = append(hidden, seq.Hidden()...)
+		}
+	}
+	return hidden
+}
+
+func growFloats(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/degen-llm/degen/internal/shared"
@@ -85,7 +86,7 @@ func resolveModel(flag string) (string, error) {
 			}
 			tried = append(tried, p)
 		}
-		if d, err := shared.Models(); err == nil {
+		for _, d := range sharedModelDirs() {
 			p := filepath.Join(d, files[0].Name)
 			if fileExists(p) {
 				return p, nil
@@ -98,6 +99,30 @@ func resolveModel(flag string) (string, error) {
 		return "", fmt.Errorf("model file %s does not exist", name)
 	}
 	return name, nil
+}
+
+// sharedModelDirs are where the shared models folder may be: beside the
+// clone that holds the working directory (found through go.mod), or beside
+// the clone that holds the degen binary (bin/degen in a clone), so the demo
+// model is found from any working directory.
+func sharedModelDirs() []string {
+	var dirs []string
+	if d, err := shared.Models(); err == nil {
+		dirs = append(dirs, d)
+	}
+	if exe, err := os.Executable(); err == nil {
+		if exe, err = filepath.EvalSymlinks(exe); err == nil {
+			d := filepath.Dir(exe)
+			for i := 0; i < 3; i++ {
+				cand := filepath.Join(filepath.Dir(d), "shared", "models")
+				if fi, err := os.Stat(cand); err == nil && fi.IsDir() && !slices.Contains(dirs, cand) {
+					dirs = append(dirs, cand)
+				}
+				d = filepath.Dir(d)
+			}
+		}
+	}
+	return dirs
 }
 
 func fileExists(p string) bool {

@@ -30,7 +30,8 @@ var Ladder = []Rung{
 //
 //   - seed is derived from prev's seed (0 when absent) and attempt, so
 //     reruns of a pipeline regenerate identically;
-//   - temperature and repetition_penalty never drop below prev's, and a
+//   - temperature (when prev sampled) and repetition_penalty never drop
+//     below prev's, and a
 //     no_repeat_ngram_size already in prev is never loosened: a retry is
 //     never less exploratory than what failed.
 //
@@ -47,7 +48,9 @@ func NextParams(attempt int, prev map[string]any) map[string]any {
 	out["seed"] = deriveSeed(seedOf(prev["seed"]), attempt)
 	out["do_sample"] = true
 	out["temperature"] = r.Temperature
-	if t, ok := number(prev["temperature"]); ok && t > r.Temperature {
+	// A greedy output's temperature (1 by default) was never used: only a
+	// sampled one sets the floor.
+	if t, ok := number(prev["temperature"]); ok && t > r.Temperature && prev["do_sample"] == true {
 		out["temperature"] = t
 	}
 	out["top_p"] = r.TopP

@@ -46,7 +46,7 @@ func TestNextParamsLadder(t *testing.T) {
 
 func TestNextParamsFromPrev(t *testing.T) {
 	t.Run("never cooler or looser than prev", func(t *testing.T) {
-		p := NextParams(1, map[string]any{"temperature": 0.95, "repetition_penalty": 1.25, "no_repeat_ngram_size": 3})
+		p := NextParams(1, map[string]any{"do_sample": true, "temperature": 0.95, "repetition_penalty": 1.25, "no_repeat_ngram_size": 3})
 		assert.Equal(t, 0.95, p["temperature"])
 		assert.Equal(t, 1.25, p["repetition_penalty"])
 		assert.Equal(t, 3, p["no_repeat_ngram_size"])
@@ -67,4 +67,17 @@ func TestNextParamsFromPrev(t *testing.T) {
 		prev := map[string]any{"seed": 7, "temperature": 0.0}
 		assert.Equal(t, prev, NextParams(0, prev))
 	})
+}
+
+func TestNextParamsGreedyTemperatureIgnored(t *testing.T) {
+	// Effective params of a greedy output carry temperature 1 (unused):
+	// the first retry samples at the ladder's 0.7, not at 1.
+	got := NextParams(1, map[string]any{"do_sample": false, "temperature": 1.0})
+	if got["temperature"] != 0.7 {
+		t.Fatalf("temperature %v, want 0.7", got["temperature"])
+	}
+	got = NextParams(1, map[string]any{"do_sample": true, "temperature": 0.9})
+	if got["temperature"] != 0.9 {
+		t.Fatalf("sampled at 0.9: temperature %v, want 0.9", got["temperature"])
+	}
 }

@@ -2,6 +2,7 @@ package score
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -236,4 +237,48 @@ func TestCorpusPooledExact(t *testing.T) {
 		assert.InDelta(t, float64(len(exact[n-1]))/float64(total[n-1]), sum.PooledDistinct[n-1], 1e-12, "n=%d", n)
 	}
 	assert.Equal(t, len(exact[0]), sum.UniqSeq)
+}
+
+// TestPooledDistinctEstimate pushes more distinct n-grams through a Corpus
+// than its exact limit: the estimate must stay within 3 % (about four
+// standard errors of the sketch) of the exact count, and be flagged.
+func TestPooledDistinctEstimate(t *testing.T) {
+	s := mustScorer(t, Options{NGrams: []int{1, 2}})
+	exact, err := NewCorpus(CorpusOptions{NGrams: []int{1, 2}, ExactDistinct: -1, CompressionLevel: -1})
+	require.NoError(t, err)
+	sketch, err := NewCorpus(CorpusOptions{NGrams: []int{1, 2}, ExactDistinct: 5000, CompressionLevel: -1})
+	require.NoError(t, err)
+	var sb strings.Builder
+	for doc := 0; doc < 400; doc++ {
+		sb.Reset()
+		for w := 0; w < 60; w++ {
+			fmt.Fprintf(&sb, "w%d ", (doc*7919+w*104729)%30011)
+		}
+		r := mustScore(t, s, sb.String())
+		require.NoError(t, exact.Add(&r, s.Keys(), sb.String(), ""))
+		require.NoError(t, sketch.Add(&r, s.Keys(), sb.String(), ""))
+	}
+	e, k := exact.Summary(), sketch.Summary()
+	assert.False(t, e.PooledDistinctEstimated)
+	assert.True(t, k.PooledDistinctEstimated)
+	assert.InEpsilon(t, e.PooledDistinct[1], k.PooledDistinct[1], 0.03)
+	assert.Contains(t, string(k.AppendJSON(nil)), `"pooled_distinct_estimated":true`)
+}
+
+// TestFastCompression: klauspost's deflate gives a ratio close to zlib's on
+// a corpus of some size.
+func TestFastCompression(t *testing.T) {
+	s := mustScorer(t, Options{})
+	exact, err := NewCorpus(CorpusOptions{})
+	require.NoError(t, err)
+	fast, err := NewCorpus(CorpusOptions{FastCompression: true})
+	require.NoError(t, err)
+	for _, c := range loadCases(t) {
+		r := mustScore(t, s, c.Text)
+		require.NoError(t, exact.Add(&r, s.Keys(), c.Text, ""))
+		require.NoError(t, fast.Add(&r, s.Keys(), c.Text, ""))
+	}
+	e, f := exact.Summary(), fast.Summary()
+	t.Logf("compression ratio: zlib %.4f, klauspost %.4f", e.CompressionRatio, f.CompressionRatio)
+	assert.InEpsilon(t, e.CompressionRatio, f.CompressionRatio, 0.05)
 }

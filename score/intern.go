@@ -5,8 +5,8 @@ import (
 	"math/bits"
 )
 
-// keySeed makes the 64-bit token keys handed to [Corpus]. It is fixed for
-// the life of the process, so every Scorer in it gives a token the same key.
+// keySeed hashes what only needs equality within a process (group keys,
+// whole texts); token keys use the fixed strHash.
 var keySeed = maphash.MakeSeed()
 
 // idTable interns 64-bit keys to dense ids 0, 1, 2, … in order of first
@@ -127,7 +127,7 @@ func (t *strTable) grow() {
 }
 
 func (t *strTable) intern(s string) int32 {
-	h := maphash.String(keySeed, s)
+	h := strHash(s)
 	mask := len(t.slots) - 1
 	i := int(fib(h) >> t.shift)
 	for {
@@ -149,4 +149,25 @@ func (t *strTable) intern(s string) int32 {
 		}
 		i = (i + 1) & mask
 	}
+}
+
+// strHash is a fixed 64-bit hash of a token string. Token keys must not
+// depend on the process (maphash seeds are random): the pooled distinct-n
+// estimate of a large corpus hashes them into a sketch, and the same input
+// must give the same summary every run.
+func strHash(s string) uint64 {
+	h := uint64(len(s))*0x9E3779B97F4A7C15 ^ 0x243F6A8885A308D3
+	for len(s) >= 8 {
+		v := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		h = (h ^ v) * 0xbf58476d1ce4e5b9
+		h ^= h >> 31
+		s = s[8:]
+	}
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		v |= uint64(s[i]) << (8 * i)
+	}
+	h = (h ^ v) * 0x94d049bb133111eb
+	return mix64(h)
 }

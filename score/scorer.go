@@ -137,8 +137,8 @@ func (s *Scorer) ScoreIDs(ids []int32, text string) Result {
 func (s *Scorer) IDs() []int32 { return s.uni }
 
 // Keys returns the 64-bit corpus key of each token of the last text
-// scored, for [Corpus.Add]: a maphash of the token string (fixed for the
-// process) or, with ScoreIDs, the model id. Scratch space, valid until the
+// scored, for [Corpus.Add]: a fixed hash of the token string (the same in
+// every process) or, with ScoreIDs, the model id. Scratch space, valid until the
 // next call; copy it if Add happens later.
 func (s *Scorer) Keys() []uint64 { return s.keys }
 

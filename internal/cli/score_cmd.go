@@ -126,13 +126,14 @@ func mergeObjects(a, b []byte, skip ...string) []byte {
 type ScoreCmd struct {
 	InputFlags
 
-	TextField     string `default:"text" help:"Field holding the text to score."`
-	Tokenize      string `enum:"words,chars,whitespace,model" default:"words" help:"Tokenisation: words (whitespace, each CJK character its own token), chars (every non-space character), whitespace (Python str.split, as the papers' scripts) or model (the model's token ids; needs --model) (${enum})."`
-	N             string `default:"1,2,3,4" help:"Orders n of seq_rep_n and distinct_n, comma-separated."`
-	Summary       string `help:"Write a corpus summary to this file (- for stderr)."`
-	SummaryFormat string `enum:"json,markdown" default:"json" help:"Summary format (${enum})."`
-	GroupBy       string `help:"Field whose value groups records (e.g. prompt) for self-BLEU, homogenization and self-repetition in the summary."`
-	Workers       int    `default:"0" help:"Records scored in parallel (0: one per CPU; 1 with --model, whose matrix products use --threads)."`
+	TextField        string `default:"text" help:"Field holding the text to score."`
+	Tokenize         string `enum:"words,chars,whitespace,model" default:"words" help:"Tokenisation: words (whitespace, each CJK character its own token), chars (every non-space character), whitespace (Python str.split, as the papers' scripts) or model (the model's token ids; needs --model) (${enum})."`
+	N                string `default:"1,2,3,4" help:"Orders n of seq_rep_n and distinct_n, comma-separated."`
+	Summary          string `help:"Write a corpus summary to this file (- for stderr)."`
+	SummaryFormat    string `enum:"json,markdown" default:"json" help:"Summary format (${enum})."`
+	GroupBy          string `help:"Field whose value groups records (e.g. prompt) for self-BLEU, homogenization and self-repetition in the summary."`
+	ExactCompression bool   `help:"Compute the summary's corpus compression ratio with the exact zlib size model (as Python's gzip) instead of klauspost's faster deflate (a few percent apart)."`
+	Workers          int    `default:"0" help:"Records scored in parallel (0: one per CPU; 1 with --model, whose matrix products use --threads)."`
 
 	Model       string `short:"m" help:"Also compute the model metrics (ppl, nll_mean, acc, rep_l, wrep_l) with this model (path or known name; 'default' for stories260K)."`
 	Tokenizer   string `help:"Tokenizer file for a llama2.c model." type:"path"`
@@ -209,7 +210,7 @@ func (c *ScoreCmd) Run(g *Globals, io *IO) error {
 	}
 	var corpus *score.Corpus
 	if c.Summary != "" {
-		if corpus, err = score.NewCorpus(score.CorpusOptions{NGrams: ns}); err != nil {
+		if corpus, err = score.NewCorpus(score.CorpusOptions{NGrams: ns, FastCompression: !c.ExactCompression}); err != nil {
 			s.close()
 			return usagef("%v", err)
 		}
@@ -217,9 +218,28 @@ func (c *ScoreCmd) Run(g *Globals, io *IO) error {
 	// Corpus.Add runs in input order, after the parallel per-record work:
 	// each record's result and token keys wait here until then.
 	type pending struct {
-		res  score.Result
-		keys []uint64
-		text string
+		res   score.Result
+		keys  []uint64
+		text  string
+		group string
+	}
+	// The corpus accumulates on its own goroutine, in input order, while
+	// the workers score the next batch:
+	//
+	//	workers ──▶ emit (input order) ──▶ writer
+	//	                  └──▶ toCorpus ──▶ corpus.Add ──▶ corpusDone
+	toCorpus := make(chan *pending, 4*batchSize)
+	corpusDone := make(chan error, 1)
+	if corpus != nil {
+		go func() {
+			var err error
+			for p := range toCorpus {
+				if err == nil {
+					err = corpus.Add(&p.res, p.keys, p.text, p.group)
+				}
+			}
+			corpusDone <- err
+		}()
 	}
 	var mu sync.Mutex
 	waiting := map[*jsonl.Record]*pending{}
@@ -285,13 +305,18 @@ func (c *ScoreCmd) Run(g *Globals, io *IO) error {
 			p := waiting[rec]
 			delete(waiting, rec)
 			mu.Unlock()
-			if err := corpus.Add(&p.res, p.keys, p.text, c.groupOf(rec)); err != nil {
-				return s.recordErr(err)
-			}
+			p.group = c.groupOf(rec)
+			toCorpus <- p
 		}
 		return s.write(rec)
 	})
 	bar.Finish()
+	if corpus != nil {
+		close(toCorpus)
+		if cerr := <-corpusDone; err == nil {
+			err = cerr
+		}
+	}
 	if err == nil && corpus != nil {
 		err = c.writeSummary(io, corpus.Summary(), lmw)
 	}

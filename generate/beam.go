@@ -31,8 +31,9 @@ import (
 // same as long as the vocabulary has K tokens).
 //
 // Diverse beam search (num_beam_groups G > 1) splits the beams into G groups
-// of num_beams/G that run the above independently, advanced one group after
-// the other within a step; a group's log-probs lose diversity_penalty for
+// of num_beams/G that run the above independently, chosen one group after
+// the other within a step (the chosen tokens of all groups are then fed in
+// one batch); a group's log-probs lose diversity_penalty for
 // every beam of an earlier group that chose the same token at this step
 // (HF's HammingDiversityLogitsProcessor, first in the processor list). The
 // returned hypotheses are the best of all groups.
@@ -114,6 +115,7 @@ func (d *Decoder) beamSearch(prompt []int, p Params, chain sample.Chain) ([]Sequ
 		groups[g].run = []beamHyp{{tokens: ptoks, slot: 0, stop: st}}
 	}
 	heap := make([]beamCand, 0, K)
+	d.resetFeed()
 	var current []int32 // tokens chosen this step by earlier groups
 	for L := 0; ; L++ {
 		pos := P + L // where this step's tokens go
@@ -231,19 +233,26 @@ func (d *Decoder) beamSearch(prompt []int, p Params, chain sample.Chain) ([]Sequ
 				grp.done = true
 				continue
 			}
-			// Fork the new beams' states and feed their tokens.
+			// Fork the new beams' states; their tokens are fed at the end
+			// of the step, with those of the other groups.
 			for i := range next {
 				nh := &next[i]
 				parent := d.seqs[grp.run[nh.parent].slot]
 				s := d.seqs[nh.slot]
 				s.CopyFrom(parent, pos)
-				s.Forward(int(nh.tokens[len(nh.tokens)-1]), pos)
-				current = append(current, nh.tokens[len(nh.tokens)-1])
+				tok := nh.tokens[len(nh.tokens)-1]
+				d.queue(s, int(tok), pos)
+				current = append(current, tok)
 			}
 			grp.run = next
 			grp.parity = newParity
 			allDone = false
 		}
+		// All live beams of all groups advance in one batch. A group's
+		// choices read only its own beams' logits (and the tokens, not the
+		// states, of earlier groups), so feeding after the last group
+		// changes nothing.
+		d.feed()
 		if allDone {
 			break
 		}

@@ -58,7 +58,13 @@ type Decoder struct {
 	seqs   []Seq
 	cands  []*sample.Candidates
 	hist   sample.History
-	hidden []float32 // contrastive search: unit hidden states of the context, (t, dim)
+	runBuf []run // the sequences of singles
+	// streaming is the sample whose tokens OnToken reports as they come.
+	streaming int
+	// fwdSeqs, fwdTok and fwdPos queue one step's forwards (see feed).
+	fwdSeqs        []Seq
+	fwdTok, fwdPos []int
+	hidden         []float32 // contrastive search: unit hidden states of the context, (t, dim)
 	// promptHidden receives the prompt's hidden states from a batched
 	// prefill, (len(prompt), dim).
 	promptHidden []float32
@@ -150,7 +156,9 @@ func (d *Decoder) Decode(prompt []int, p Params, record uint64) (*Output, error)
 
 // singles runs greedy decoding, sampling or contrastive search once per
 // returned sequence. The prompt is fed once into state 0; with several
-// samples each starts from a copy of it.
+// samples each starts from a copy of it. Several greedy or sampled
+// sequences advance in lockstep (lockstep); contrastive search runs them
+// one after the other, each step already a batch of its top_k candidates.
 func (d *Decoder) singles(prompt []int, p Params, chain sample.Chain, record uint64, strategy string) ([]Sequence, error) {
 	base, err := d.seq(0)
 	if err != nil {
@@ -164,6 +172,9 @@ func (d *Decoder) singles(prompt []int, p Params, chain sample.Chain, record uin
 		for off := 0; off+dim <= len(d.promptHidden); off += dim {
 			d.hidden = appendUnit(d.hidden, d.promptHidden[off:off+dim])
 		}
+	}
+	if p.NumReturnSequences > 1 && !contrastive {
+		return d.lockstep(prompt, p, chain, record, strategy)
 	}
 	out := make([]Sequence, p.NumReturnSequences)
 	for i := range out {
@@ -183,92 +194,241 @@ func (d *Decoder) singles(prompt []int, p Params, chain sample.Chain, record uin
 	return out, nil
 }
 
-// single generates one sequence from state mainIdx, whose logits are those
-// after the prompt.
-func (d *Decoder) single(prompt []int, p Params, chain sample.Chain, record uint64, idx, mainIdx int, strategy string) (Sequence, error) {
-	ctx := d.LM.Context()
-	P := len(prompt)
-	h := &d.hist
+// run is one sequence that greedy decoding, sampling or contrastive search
+// is generating.
+type run struct {
+	idx  int // the sample index
+	slot int // its Seq in Decoder.seqs
+	hist sample.History
+	rng  *rand.Rand
+	stop Stopper
+	c    *sample.Candidates
+	seq  Sequence
+	pos  int // where its next token goes
+	next int // the token to feed at pos, after a step that goes on
+	done bool
+	// pending holds the tokens chosen while an earlier sample of a lockstep
+	// run still streams: OnToken sees each sample's tokens in turn.
+	pending []int
+}
+
+// start prepares r to generate sample idx from state slot, whose logits
+// are those after the prompt.
+func (d *Decoder) start(r *run, prompt []int, p Params, record uint64, idx, slot int, strategy string) {
+	h := &r.hist
 	h.Tokens = h.Tokens[:0]
 	for _, id := range prompt {
 		h.Tokens = append(h.Tokens, int32(id))
 	}
-	h.Prompt = P
+	h.Prompt = len(prompt)
 	h.State = nil
-	var rng *rand.Rand
+	r.rng = nil
 	if strategy == StrategySample {
 		stream := sample.Stream(record, uint64(idx))
-		rng = sample.NewRNG(p.Seed, stream)
+		r.rng = sample.NewRNG(p.Seed, stream)
 		h.State = sample.NewState(p.Seed, stream)
 	}
-	var stop Stopper
+	r.stop = nil
 	if d.NewStopper != nil {
-		stop = d.NewStopper()
+		r.stop = d.NewStopper()
 	}
-	c := d.cand(0)
-	seq := Sequence{SampleIndex: idx, Tokens: make([]int, 0, min(p.MaxNewTokens, 1024))}
-	logits := d.seqs[mainIdx].Logits()
-	pos := P
+	r.idx, r.slot, r.pos, r.done = idx, slot, len(prompt), false
+	r.pending = r.pending[:0]
+	r.seq = Sequence{SampleIndex: idx, Tokens: make([]int, 0, min(p.MaxNewTokens, 1024))}
+}
+
+// single generates one sequence from state mainIdx, whose logits are those
+// after the prompt.
+func (d *Decoder) single(prompt []int, p Params, chain sample.Chain, record uint64, idx, mainIdx int, strategy string) (Sequence, error) {
+	r := d.runs(1)
+	d.start(r, prompt, p, record, idx, mainIdx, strategy)
+	r.c = d.cand(0)
+	d.streaming = idx
 	for {
-		if len(seq.Tokens) >= p.MaxNewTokens {
-			seq.FinishReason = FinishLength
+		more, feed, err := d.step(r, p, chain, strategy)
+		if err != nil {
+			return r.seq, err
+		}
+		if !more {
 			break
 		}
-		c.Reset(logits)
-		chain.Process(h, c)
-		var next int32
-		forwarded := false
-		switch strategy {
-		case StrategySample:
-			next = sample.Sample(c, rng.Float32())
-		case StrategyContrastive:
-			var err error
-			next, forwarded, err = d.contrastiveStep(c, p, mainIdx, pos)
-			if err != nil {
-				return seq, err
-			}
-		default:
-			next = sample.Greedy(c)
+		if feed {
+			d.seqs[r.slot].Forward(r.next, r.pos)
 		}
-		if next < 0 {
-			if err := sample.Check(c); err != nil {
-				return seq, err
-			}
-			return seq, sample.ErrNoDistribution
-		}
-		chain.Observe(h, c, next)
-		if p.LogProbs > 0 {
-			seq.LogProbs = append(seq.LogProbs, logProbOf(c, next, p.LogProbs))
-		}
-		if d.eog[next] {
-			seq.FinishReason = FinishEOS
-			break
-		}
-		seq.Tokens = append(seq.Tokens, int(next))
-		h.Tokens = append(h.Tokens, next)
-		if d.OnToken != nil {
-			d.OnToken(idx, int(next))
-		}
-		if stop != nil && stop.Add(int(next)) {
-			seq.FinishReason = stopReason(stop)
-			break
-		}
-		if len(seq.Tokens) >= p.MaxNewTokens {
-			seq.FinishReason = FinishLength
-			break
-		}
-		if pos >= ctx {
-			seq.FinishReason = FinishContext
-			break
-		}
-		if forwarded {
-			logits = d.seqs[mainIdx].Logits()
-		} else {
-			logits = d.seqs[mainIdx].Forward(int(next), pos)
-		}
-		pos++
+		r.pos++
 	}
-	return seq, nil
+	return r.seq, nil
+}
+
+// lockstep generates p.NumReturnSequences greedy or sampled sequences
+// together: sample i runs in state 1+i (a copy of the prompt's state 0)
+// with its own random stream, history and stop watcher, and every step
+// feeds the chosen tokens of all unfinished samples in one batch. A sample
+// that finishes drops out of the batch. Each sample's choices depend only
+// on its own state, so the outputs are those of running the samples one
+// after the other.
+func (d *Decoder) lockstep(prompt []int, p Params, chain sample.Chain, record uint64, strategy string) ([]Sequence, error) {
+	n := p.NumReturnSequences
+	base := d.seqs[0]
+	d.runs(n)
+	runs := d.runBuf[:n]
+	for i := range runs {
+		s, err := d.seq(1 + i)
+		if err != nil {
+			return nil, err
+		}
+		s.CopyFrom(base, len(prompt))
+		d.start(&runs[i], prompt, p, record, i, 1+i, strategy)
+		runs[i].c = d.cand(i)
+	}
+	d.streaming = 0
+	for live := n; live > 0; {
+		d.resetFeed()
+		for i := range runs {
+			r := &runs[i]
+			if r.done {
+				continue
+			}
+			more, feed, err := d.step(r, p, chain, strategy)
+			if err != nil {
+				d.resetFeed()
+				return nil, err
+			}
+			if !more {
+				d.finish(runs, i)
+				live--
+				continue
+			}
+			if feed {
+				d.queue(d.seqs[r.slot], r.next, r.pos)
+			}
+			r.pos++
+		}
+		d.feed()
+	}
+	out := make([]Sequence, n)
+	for i := range runs {
+		out[i] = runs[i].seq
+		runs[i].seq = Sequence{}
+	}
+	return out, nil
+}
+
+// runs returns the first of n reusable runs.
+func (d *Decoder) runs(n int) *run {
+	for len(d.runBuf) < n {
+		d.runBuf = append(d.runBuf, run{})
+	}
+	return &d.runBuf[0]
+}
+
+// finish marks runs[i] done and, when it was the sample streaming through
+// OnToken, passes the stream on to the next unfinished one, first
+// replaying the tokens that sample chose meanwhile.
+func (d *Decoder) finish(runs []run, i int) {
+	runs[i].done = true
+	for d.streaming < len(runs) && runs[d.streaming].done {
+		d.streaming++
+		if d.streaming < len(runs) {
+			r := &runs[d.streaming]
+			if d.OnToken != nil {
+				for _, id := range r.pending {
+					d.OnToken(r.idx, id)
+				}
+			}
+			r.pending = r.pending[:0]
+		}
+	}
+}
+
+// emit reports r's chosen token to OnToken, or keeps it until r streams.
+func (d *Decoder) emit(r *run, id int) {
+	if d.OnToken == nil {
+		return
+	}
+	if r.idx == d.streaming {
+		d.OnToken(r.idx, id)
+		return
+	}
+	r.pending = append(r.pending, id)
+}
+
+// queue adds s ← (token, pos) to the batch that feed runs.
+func (d *Decoder) queue(s Seq, token, pos int) {
+	d.fwdSeqs = append(d.fwdSeqs, s)
+	d.fwdTok = append(d.fwdTok, token)
+	d.fwdPos = append(d.fwdPos, pos)
+}
+
+// feed runs the queued forwards as one batch and empties the queue.
+func (d *Decoder) feed() {
+	if len(d.fwdSeqs) > 0 {
+		forwardAll(d.LM, d.fwdSeqs, d.fwdTok, d.fwdPos)
+	}
+	d.resetFeed()
+}
+
+func (d *Decoder) resetFeed() {
+	clear(d.fwdSeqs)
+	d.fwdSeqs, d.fwdTok, d.fwdPos = d.fwdSeqs[:0], d.fwdTok[:0], d.fwdPos[:0]
+}
+
+// step chooses r's next token from its state's logits. more reports that
+// the sequence goes on with r.next at r.pos; feed that the token still has
+// to be fed (contrastive search has already run it in the winning fork).
+func (d *Decoder) step(r *run, p Params, chain sample.Chain, strategy string) (more, feed bool, err error) {
+	seq := &r.seq
+	if len(seq.Tokens) >= p.MaxNewTokens {
+		seq.FinishReason = FinishLength
+		return false, false, nil
+	}
+	c := r.c
+	c.Reset(d.seqs[r.slot].Logits())
+	chain.Process(&r.hist, c)
+	var next int32
+	forwarded := false
+	switch strategy {
+	case StrategySample:
+		next = sample.Sample(c, r.rng.Float32())
+	case StrategyContrastive:
+		next, forwarded, err = d.contrastiveStep(c, p, r.slot, r.pos)
+		if err != nil {
+			return false, false, err
+		}
+	default:
+		next = sample.Greedy(c)
+	}
+	if next < 0 {
+		if err := sample.Check(c); err != nil {
+			return false, false, err
+		}
+		return false, false, sample.ErrNoDistribution
+	}
+	chain.Observe(&r.hist, c, next)
+	if p.LogProbs > 0 {
+		seq.LogProbs = append(seq.LogProbs, logProbOf(c, next, p.LogProbs))
+	}
+	if d.eog[next] {
+		seq.FinishReason = FinishEOS
+		return false, false, nil
+	}
+	seq.Tokens = append(seq.Tokens, int(next))
+	r.hist.Tokens = append(r.hist.Tokens, next)
+	d.emit(r, int(next))
+	if r.stop != nil && r.stop.Add(int(next)) {
+		seq.FinishReason = stopReason(r.stop)
+		return false, false, nil
+	}
+	if len(seq.Tokens) >= p.MaxNewTokens {
+		seq.FinishReason = FinishLength
+		return false, false, nil
+	}
+	if r.pos >= d.LM.Context() {
+		seq.FinishReason = FinishContext
+		return false, false, nil
+	}
+	r.next = int(next)
+	return true, !forwarded, nil
 }
 
 // logProbOf reports chosen's log-probability and the n best alternatives
@@ -325,14 +485,18 @@ func (d *Decoder) contrastiveStep(c *sample.Candidates, p Params, mainIdx, pos i
 	main := d.seqs[mainIdx]
 	alpha := float64(p.PenaltyAlpha)
 	best, bestScore := -1, 0.0
+	d.resetFeed()
 	for j, t := range top {
-		slot := mainIdx + 1 + j
-		cs, err := d.seq(slot)
+		cs, err := d.seq(mainIdx + 1 + j)
 		if err != nil {
 			return -1, false, err
 		}
 		cs.CopyFrom(main, pos)
-		cs.Forward(int(t.id), pos)
+		d.queue(cs, int(t.id), pos)
+	}
+	d.feed() // the k candidates advance together
+	for j, t := range top {
+		cs := d.seqs[mainIdx+1+j]
 		s := (1-alpha)*float64(t.p) - alpha*d.maxCos(cs.Hidden())
 		if best < 0 || s > bestScore {
 			best, bestScore = j, s

@@ -38,6 +38,10 @@ type modelLM struct {
 	pool *kernels.Pool
 	opt  model.StateOptions
 	ctx  int
+
+	batch    *model.Batch // shared activations of ForwardBatch
+	batchCap int
+	states   []*model.State // ForwardBatch's argument, reused
 }
 
 func (l *modelLM) NewSeq() (Seq, error) {
@@ -50,6 +54,30 @@ func (l *modelLM) NewSeq() (Seq, error) {
 
 func (l *modelLM) Context() int   { return l.ctx }
 func (l *modelLM) VocabSize() int { return l.m.Config.VocabSize }
+
+// ForwardBatch advances every sequence one token in one pass over the
+// weights (model.Batch), growing the batch buffers when seqs is the largest
+// batch yet. One sequence takes the matrix-vector path of State.Forward,
+// which gives the same logits.
+func (l *modelLM) ForwardBatch(seqs []Seq, tokens, pos []int) {
+	n := len(seqs)
+	if n == 1 {
+		seqs[0].Forward(tokens[0], pos[0])
+		return
+	}
+	if n == 0 {
+		return
+	}
+	if l.batch == nil || l.batchCap < n {
+		l.batch, l.batchCap = l.m.NewBatch(l.pool, n), n
+	}
+	l.states = l.states[:0]
+	for _, q := range seqs {
+		l.states = append(l.states, q.(modelSeq).s)
+	}
+	l.batch.Forward(l.states, tokens, pos)
+	clear(l.states) // keep no states alive through the scratch slice
+}
 
 type modelSeq struct{ s *model.State }
 
@@ -68,6 +96,27 @@ func (q modelSeq) CopyFrom(src Seq, n int) { q.s.CopyFrom(src.(modelSeq).s, n) }
 // hidden, if not nil, receives every position's final hidden state.
 type prefiller interface {
 	Prefill(tokens []int, pos0 int, hidden []float32) []float32
+}
+
+// batcher is an LM that can advance several of its sequences together, one
+// token each: seqs[i] is fed tokens[i] at pos[i], and each is left as its
+// own Forward would leave it (same logits and hidden state, bit for bit).
+// Reading each weight once for the whole batch makes n sequences cost
+// little more than one on a memory-bound model.
+type batcher interface {
+	ForwardBatch(seqs []Seq, tokens, pos []int)
+}
+
+// forwardAll feeds tokens[i] at pos[i] to seqs[i] for every i: in one batch
+// when the LM can, else one sequence after the other.
+func forwardAll(lm LM, seqs []Seq, tokens, pos []int) {
+	if b, ok := lm.(batcher); ok && len(seqs) > 1 {
+		b.ForwardBatch(seqs, tokens, pos)
+		return
+	}
+	for i, q := range seqs {
+		q.Forward(tokens[i], pos[i])
+	}
 }
 
 // feedPrompt feeds prompt from position 0, as a batch when seq can, and

@@ -69,7 +69,10 @@ type Options struct {
 
 	// MinSegmentWeight is the length a normalised segment needs to count
 	// in segment repetition, in characters with CJK characters counted
-	// twice (default 20, the value of ollama#15212). SegmentRun is how many
+	// twice. Default 12: a sentence as short as "He cried and ran away."
+	// three times in a row is a loop (ollama#15212 uses 20, which let
+	// such sentences through on our held-out set), and clean text never
+	// has a sentence three times in a row. SegmentRun is how many
 	// back-to-back copies make a repeated_sentence (default 3).
 	MinSegmentWeight int
 	SegmentRun       int
@@ -119,7 +122,7 @@ func DefaultOptions() Options {
 		SentenceCopies:      3,
 		PhraseFactor:        2,
 		PhraseMinSpan:       24,
-		MinSegmentWeight:    20,
+		MinSegmentWeight:    12,
 		SegmentRun:          3,
 		NearMinCopies:       5,
 		NearMaxPeriod:       4,

@@ -1,8 +1,6 @@
 package detect
 
 import (
-	"bytes"
-	"compress/zlib"
 	"math"
 	"strings"
 	"unicode"
@@ -10,6 +8,7 @@ import (
 
 	"github.com/degen-llm/degen/detect/minhash"
 	"github.com/degen-llm/degen/internal/textseg"
+	"github.com/degen-llm/degen/score"
 )
 
 // units is a text as the sequence the signals count: its non-punctuation
@@ -233,18 +232,8 @@ func entropyBits(seq []int32) float64 {
 }
 
 // zlibRatio is Whisper's compression ratio len(utf8)/len(zlib(utf8)) at
-// zlib level 6 (Python's default). Go's deflate emits different streams
-// from zlib's, so values match Python's only to within a few percent.
-func zlibRatio(text string) float64 {
-	if text == "" {
-		return 0
-	}
-	var buf bytes.Buffer
-	w, _ := zlib.NewWriterLevel(&buf, 6) // level 6 is valid, the error is always nil
-	w.Write([]byte(text))
-	w.Close()
-	return float64(len(text)) / float64(buf.Len())
-}
+// zlib level 6 (Python's default), with zlib's exact output size.
+func zlibRatio(text string) float64 { return score.ZlibRatio(text) }
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 

@@ -64,3 +64,15 @@ func TestZlibStreaming(t *testing.T) {
 		})
 	}
 }
+
+func TestZlibRatioMatchesScorer(t *testing.T) {
+	s := mustScorer(t, Options{})
+	for _, c := range loadCases(t) {
+		if c.Text == "" {
+			assert.Zero(t, ZlibRatio(c.Text))
+			continue
+		}
+		r := mustScore(t, s, c.Text)
+		assert.Equal(t, r.ZlibRatio, ZlibRatio(c.Text), c.ID)
+	}
+}

@@ -132,6 +132,7 @@ type ScoreCmd struct {
 	Summary          string `help:"Write a corpus summary to this file (- for stderr)."`
 	SummaryFormat    string `enum:"json,markdown" default:"json" help:"Summary format (${enum})."`
 	GroupBy          string `help:"Field whose value groups records (e.g. prompt) for self-BLEU, homogenization and self-repetition in the summary."`
+	GroupSize        int    `help:"With --group-by: a group is complete after this many records (e.g. --num-return-sequences), so its texts can be released; otherwise every group is held until the end."`
 	ExactCompression bool   `help:"Compute the summary's corpus compression ratio with the exact zlib size model (as Python's gzip) instead of klauspost's faster deflate (a few percent apart)."`
 	Workers          int    `default:"0" help:"Records scored in parallel (0: one per CPU; 1 with --model, whose matrix products use --threads)."`
 
@@ -210,7 +211,7 @@ func (c *ScoreCmd) Run(g *Globals, io *IO) error {
 	}
 	var corpus *score.Corpus
 	if c.Summary != "" {
-		if corpus, err = score.NewCorpus(score.CorpusOptions{NGrams: ns, FastCompression: !c.ExactCompression}); err != nil {
+		if corpus, err = score.NewCorpus(score.CorpusOptions{NGrams: ns, FastCompression: !c.ExactCompression, GroupSize: c.GroupSize}); err != nil {
 			s.close()
 			return usagef("%v", err)
 		}

@@ -160,21 +160,8 @@ func (o *detectOut) addReason(r string) {
 	o.Degenerate = true
 }
 
-// groupOf is the value of the --group-by field as a string ("" when absent).
-func (c *DetectCmd) groupOf(rec *jsonl.Record) string {
-	if c.GroupBy == "" {
-		return ""
-	}
-	raw, ok := rec.Lookup(c.GroupBy)
-	if !ok {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	return string(raw)
-}
+// groupOf is the record's --group-by value ("" without the flag).
+func (c *DetectCmd) groupOf(rec *jsonl.Record) string { return groupKey(rec, c.GroupBy) }
 
 // judgeGroups flags the members of homogeneous groups, then writes the
 // records in input order.

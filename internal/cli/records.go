@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -114,4 +115,21 @@ func (s *stream) finish(g *Globals, io *IO, verb string) error {
 		fmt.Fprintf(io.Stderr, "degen %s: skipped %d malformed input line(s)\n", verb, skipped)
 	}
 	return err
+}
+
+// groupKey is the value at the dotted path of rec as a string (a string
+// field's text, any other value's JSON), "" when path is empty or absent.
+func groupKey(rec *jsonl.Record, path string) string {
+	if path == "" {
+		return ""
+	}
+	raw, ok := rec.Lookup(path)
+	if !ok {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
 }

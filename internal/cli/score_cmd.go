@@ -328,20 +328,7 @@ func (c *ScoreCmd) Run(g *Globals, io *IO) error {
 }
 
 // groupOf is the record's --group-by value ("" without the flag).
-func (c *ScoreCmd) groupOf(rec *jsonl.Record) string {
-	if c.GroupBy == "" {
-		return ""
-	}
-	raw, ok := rec.Lookup(c.GroupBy)
-	if !ok {
-		return ""
-	}
-	var v string
-	if json.Unmarshal(raw, &v) == nil {
-		return v
-	}
-	return string(raw)
-}
+func (c *ScoreCmd) groupOf(rec *jsonl.Record) string { return groupKey(rec, c.GroupBy) }
 
 // writeSummary writes the corpus summary (and the model metrics pooled
 // over all tokens) to --summary.

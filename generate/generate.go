@@ -160,19 +160,7 @@ func (e *Engine) generate(prompt string, p Params, record uint64, onToken func(i
 		ids = []int{e.Tok.BOS()}
 	}
 	last := ids[len(ids)-1]
-	e.dec.NewStopper = nil
-	if len(p.Stop) > 0 || p.StopOnLoop {
-		e.dec.NewStopper = func() Stopper {
-			s := &stoppers{}
-			if len(p.Stop) > 0 {
-				s.list = append(s.list, newTextStopper(e.Tok, last, p.Stop))
-			}
-			if p.StopOnLoop {
-				s.list = append(s.list, &loopStopper{})
-			}
-			return s
-		}
-	}
+	e.dec.NewStopper = e.stopperFor(p, last)
 	e.dec.OnToken = nil
 	if onToken != nil {
 		var sd *tokenizer.StreamDecoder
@@ -192,37 +180,63 @@ func (e *Engine) generate(prompt string, p Params, record uint64, onToken func(i
 	el := time.Since(start)
 	res := make([]*Result, len(out.Sequences))
 	for i, s := range out.Sequences {
-		r := &Result{
-			Text:          e.continuation(last, s.Tokens),
-			TokenIDs:      s.Tokens,
-			NPromptTokens: len(ids),
-			FinishReason:  s.FinishReason,
-			Elapsed:       el,
-			SampleIndex:   s.SampleIndex,
-			LogProbs:      s.LogProbs,
-			Strategy:      out.Strategy,
-			Sampler:       out.Sampler,
-		}
-		if r.TokenIDs == nil {
-			r.TokenIDs = []int{}
-		}
-		if s.FinishReason == FinishStop {
-			r.Text = cutAtStop(r.Text, p.Stop)
-		}
-		if s.HasScore {
-			sc := s.Score
-			r.SequenceScore = &sc
-		}
-		for j := range r.LogProbs {
-			lp := &r.LogProbs[j]
-			lp.Token = e.Tok.Decode(lp.ID)
-			for k := range lp.Top {
-				lp.Top[k].Token = e.Tok.Decode(lp.Top[k].ID)
-			}
-		}
-		res[i] = r
+		res[i] = e.result(out, s, p, len(ids), last, el)
 	}
 	return res, nil
+}
+
+// stopperFor makes the stop watcher of a sequence with params p whose
+// prompt ends with token last: stop strings and stop_on_loop; nil when p
+// has neither.
+func (e *Engine) stopperFor(p Params, last int) func() Stopper {
+	if len(p.Stop) == 0 && !p.StopOnLoop {
+		return nil
+	}
+	return func() Stopper {
+		s := &stoppers{}
+		if len(p.Stop) > 0 {
+			s.list = append(s.list, newTextStopper(e.Tok, last, p.Stop))
+		}
+		if p.StopOnLoop {
+			s.list = append(s.list, &loopStopper{})
+		}
+		return s
+	}
+}
+
+// result turns one decoded sequence into a Result: the text as it reads
+// after the prompt's last token, cut at a stop string, and log-probs with
+// their token texts.
+func (e *Engine) result(out *Output, s Sequence, p Params, nPrompt, last int, el time.Duration) *Result {
+	r := &Result{
+		Text:          e.continuation(last, s.Tokens),
+		TokenIDs:      s.Tokens,
+		NPromptTokens: nPrompt,
+		FinishReason:  s.FinishReason,
+		Elapsed:       el,
+		SampleIndex:   s.SampleIndex,
+		LogProbs:      s.LogProbs,
+		Strategy:      out.Strategy,
+		Sampler:       out.Sampler,
+	}
+	if r.TokenIDs == nil {
+		r.TokenIDs = []int{}
+	}
+	if s.FinishReason == FinishStop {
+		r.Text = cutAtStop(r.Text, p.Stop)
+	}
+	if s.HasScore {
+		sc := s.Score
+		r.SequenceScore = &sc
+	}
+	for j := range r.LogProbs {
+		lp := &r.LogProbs[j]
+		lp.Token = e.Tok.Decode(lp.ID)
+		for k := range lp.Top {
+			lp.Top[k].Token = e.Tok.Decode(lp.Top[k].ID)
+		}
+	}
+	return r
 }
 
 // continuation decodes generated ids as they read after the prompt's last

@@ -160,3 +160,27 @@ func TestModelPullChecksDigest(t *testing.T) {
 	_, err = os.Stat(filepath.Join(dir, "stories260K.bin"))
 	assert.True(t, os.IsNotExist(err), "nothing left behind")
 }
+
+// TestGenerateBatchSameOutput: --batch changes how records are scheduled,
+// never what they contain.
+func TestGenerateBatchSameOutput(t *testing.T) {
+	in, err := os.ReadFile("../../testdata/prompts.jsonl")
+	require.NoError(t, err)
+	// Mixed settings: per-record params make some records sample, one use
+	// beam search (which runs on its own), one stop on loops.
+	lines := strings.Split(strings.TrimSpace(string(in)), "\n")[:7]
+	lines[1] = strings.Replace(lines[1], "}", `,"params":{"do_sample":true,"seed":5,"temperature":0.9}}`, 1)
+	lines[3] = strings.Replace(lines[3], "}", `,"params":{"num_beams":2}}`, 1)
+	lines[4] = strings.Replace(lines[4], "}", `,"params":{"stop_on_loop":true}}`, 1)
+	input := strings.Join(lines, "\n") + "\n"
+	run := func(batch string) string {
+		var stdout, stderr bytes.Buffer
+		code := Main([]string{"generate", "--quiet", "--max-new-tokens", "60", "--batch", batch}, strings.NewReader(input), &stdout, &stderr)
+		require.Equal(t, 0, code, stderr.String())
+		return maskTimings(stdout.String())
+	}
+	one := run("1")
+	assert.Equal(t, 7, strings.Count(one, "\n"))
+	assert.Equal(t, one, run("3"))
+	assert.Equal(t, one, run("16"))
+}

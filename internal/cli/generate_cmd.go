@@ -81,6 +81,7 @@ type GenerateCmd struct {
 	PenaltyAlpha     *float32 `group:"search" help:"Contrastive search degeneration weight alpha (with --top-k; 0.6 and 4 typical)."`
 	Logprobs         *int     `group:"search" help:"Write each token's log-probability and the N best alternatives."`
 
+	Batch      int   `group:"loops" default:"1" help:"Generate up to N records together, greedy or sampled ones in one batch: each weight row read from memory serves all of them (beam and contrastive search batch their own sequences)."`
 	StopOnLoop *bool `group:"loops" help:"Stop an output as soon as it ends in a loop: 8 copies of a token, 5 of a 2-6 token block or 3 of a longer one (finish_reason repetition)."`
 	MaxRetries int   `group:"loops" default:"0" help:"Regenerate an output that degen detect flags, up to N times, with the regeneration ladder (new seed, sampling, hotter, repetition penalty, no-repeat-ngram); keep the best attempt."`
 }
@@ -293,99 +294,176 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 	bar := tty.NewProgress(io.Stderr, g.showProgress(io), -1, "generate", "records")
 	var totalTok int
 	start := time.Now()
-	err = func() error {
-		for i := 0; ; i++ {
-			var rec *jsonl.Record
-			var prompt string
-			p := base
-			recordSeed := false
-			if prompts != nil {
-				if i >= len(prompts) {
-					return nil
-				}
-				rec = jsonl.NewRecord()
-				prompt = prompts[i]
-				if err := rec.SetValue("prompt", prompt); err != nil {
+	// item is one prompt to generate, with its record and settings.
+	type item struct {
+		rec    *jsonl.Record
+		prompt string
+		p      generate.Params
+		index  uint64
+		line   int // input line, for errors (0 with --prompt)
+		name   string
+	}
+	recErr := func(it item, err error) error {
+		if it.line == 0 {
+			return err
+		}
+		return &jsonl.LineError{Input: it.name, Line: it.line, Err: err}
+	}
+	// read returns the next item, or ok false at the end of the input.
+	read := func(i int) (it item, ok bool, err error) {
+		it.p, it.index = base, uint64(i)
+		recordSeed := false
+		if prompts != nil {
+			if i >= len(prompts) {
+				return it, false, nil
+			}
+			it.rec, it.prompt = jsonl.NewRecord(), prompts[i]
+			return it, true, it.rec.SetValue("prompt", it.prompt)
+		}
+		r, err := s.next()
+		if errors.Is(err, stdio.EOF) {
+			return it, false, nil
+		}
+		if err != nil {
+			return it, false, err
+		}
+		it.rec, it.line, it.name = r, s.in.Line(), s.in.Name()
+		pv, ok, err := r.GetString(c.PromptField)
+		if err != nil || !ok {
+			if err == nil {
+				err = fmt.Errorf("no %q field", c.PromptField)
+			}
+			return it, false, recErr(it, fmt.Errorf("prompt: %w (choose the field with --prompt-field)", err))
+		}
+		it.prompt = pv
+		if raw, ok := r.Get("params"); ok {
+			if it.p, err = base.Overlay(raw); err != nil {
+				return it, false, recErr(it, err)
+			}
+			var keys map[string]json.RawMessage
+			_ = json.Unmarshal(raw, &keys)
+			_, recordSeed = keys["seed"]
+		}
+		seedFor(&it.p, recordSeed)
+		return it, true, nil
+	}
+	// write writes the outputs of one item.
+	write := func(it item, results []*generate.Result, p generate.Params, tries []retryInfo) error {
+		for _, res := range results {
+			out := it.rec
+			if len(results) > 1 {
+				out = it.rec.Clone()
+				if err := out.SetValue("sample_index", res.SampleIndex); err != nil {
 					return err
 				}
-			} else {
-				r, err := s.next()
-				if errors.Is(err, stdio.EOF) {
-					return nil
+			}
+			totalTok += len(res.TokenIDs)
+			if err := out.SetValue("text", res.Text); err != nil {
+				return err
+			}
+			info := generationInfo{
+				Model:         modelName,
+				Strategy:      res.Strategy,
+				NPromptTokens: res.NPromptTokens,
+				NTokens:       len(res.TokenIDs),
+				FinishReason:  res.FinishReason,
+				TokenIDs:      res.TokenIDs,
+				SequenceScore: res.SequenceScore,
+				LogProbs:      res.LogProbs,
+				ElapsedMS:     roundTo(float64(res.Elapsed.Microseconds())/1000, 3),
+				TokensPerS:    roundTo(res.TokensPerSecond(), 2),
+				Sampler:       res.Sampler,
+				Params:        p,
+				Retries:       tries,
+			}
+			if p.DoSample {
+				seed := p.Seed
+				info.Seed = &seed
+			}
+			if err := out.SetValue("generation", info); err != nil {
+				return err
+			}
+			if err := s.write(out); err != nil {
+				return err
+			}
+		}
+		bar.Add(1)
+		bar.Describe(fmt.Sprintf("generate %.0f tok/s", float64(totalTok)/time.Since(start).Seconds()))
+		return nil
+	}
+	// one generates an item on its own (every strategy, retries).
+	one := func(it item) error {
+		p := it.p
+		results, err := eng.GenerateAll(it.prompt, p, it.index)
+		var tries []retryInfo
+		if err == nil && c.MaxRetries > 0 {
+			results, p, tries, err = c.retry(eng, it.prompt, p, it.index, results)
+		}
+		if err != nil {
+			return recErr(it, err)
+		}
+		return write(it, results, p, tries)
+	}
+	// many generates greedy and sampled items as one batch (--batch), the
+	// others on their own, and writes all in input order.
+	many := func(items []item) error {
+		var idx []int
+		var ps []string
+		var pp []generate.Params
+		var rr []uint64
+		for k, it := range items {
+			if generate.Batchable(it.p) && c.MaxRetries == 0 {
+				idx, ps, pp, rr = append(idx, k), append(ps, it.prompt), append(pp, it.p), append(rr, it.index)
+			}
+		}
+		got := map[int]*generate.Result{}
+		if len(idx) > 1 {
+			res, err := eng.GenerateMany(ps, pp, rr)
+			if err != nil {
+				return recErr(items[idx[0]], err)
+			}
+			for n, k := range idx {
+				got[k] = res[n]
+			}
+		}
+		for k, it := range items {
+			if r, ok := got[k]; ok {
+				if err := write(it, []*generate.Result{r}, it.p, nil); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := one(it); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	batch := max(c.Batch, 1)
+	err = func() error {
+		var items []item
+		for i := 0; ; i++ {
+			it, ok, err := read(i)
+			if err != nil {
+				return err
+			}
+			if ok {
+				items = append(items, it)
+			}
+			if len(items) > 0 && (!ok || len(items) == batch) {
+				if batch == 1 {
+					err = one(items[0])
+				} else {
+					err = many(items)
 				}
 				if err != nil {
 					return err
 				}
-				rec = r
-				pv, ok, err := rec.GetString(c.PromptField)
-				if err != nil || !ok {
-					if err == nil {
-						err = fmt.Errorf("no %q field", c.PromptField)
-					}
-					return s.recordErr(fmt.Errorf("prompt: %w (choose the field with --prompt-field)", err))
-				}
-				prompt = pv
-				if raw, ok := rec.Get("params"); ok {
-					if p, err = base.Overlay(raw); err != nil {
-						return s.recordErr(err)
-					}
-					var keys map[string]json.RawMessage
-					_ = json.Unmarshal(raw, &keys)
-					_, recordSeed = keys["seed"]
-				}
+				items = items[:0]
 			}
-			seedFor(&p, recordSeed)
-			results, err := eng.GenerateAll(prompt, p, uint64(i))
-			var tries []retryInfo
-			if err == nil && c.MaxRetries > 0 {
-				results, p, tries, err = c.retry(eng, prompt, p, uint64(i), results)
+			if !ok {
+				return nil
 			}
-			if err != nil {
-				if prompts == nil {
-					return s.recordErr(err)
-				}
-				return err
-			}
-			for _, res := range results {
-				out := rec
-				if len(results) > 1 {
-					out = rec.Clone()
-					if err := out.SetValue("sample_index", res.SampleIndex); err != nil {
-						return err
-					}
-				}
-				totalTok += len(res.TokenIDs)
-				if err := out.SetValue("text", res.Text); err != nil {
-					return err
-				}
-				info := generationInfo{
-					Model:         modelName,
-					Strategy:      res.Strategy,
-					NPromptTokens: res.NPromptTokens,
-					NTokens:       len(res.TokenIDs),
-					FinishReason:  res.FinishReason,
-					TokenIDs:      res.TokenIDs,
-					SequenceScore: res.SequenceScore,
-					LogProbs:      res.LogProbs,
-					ElapsedMS:     roundTo(float64(res.Elapsed.Microseconds())/1000, 3),
-					TokensPerS:    roundTo(res.TokensPerSecond(), 2),
-					Sampler:       res.Sampler,
-					Params:        p,
-					Retries:       tries,
-				}
-				if p.DoSample {
-					seed := p.Seed
-					info.Seed = &seed
-				}
-				if err := out.SetValue("generation", info); err != nil {
-					return err
-				}
-				if err := s.write(out); err != nil {
-					return err
-				}
-			}
-			bar.Add(1)
-			bar.Describe(fmt.Sprintf("generate %.0f tok/s", float64(totalTok)/time.Since(start).Seconds()))
 		}
 	}()
 	bar.Finish()

@@ -38,6 +38,7 @@ type State struct {
 	Hidden []float32
 
 	mv    matVecTask
+	mv3   matVec3Task
 	attn  attnTask
 	batch batchBufs // prefill buffers, grown on first use
 }
@@ -122,6 +123,50 @@ func (s *State) matVec(out []float32, w *kernels.Mat, x []float32) {
 	s.pool.Run(w.Rows, rowAlign(w), &s.mv)
 }
 
+// matVec3Task is up to three matrix-vector products of one input, split
+// over the pool as one task: q, k and v (or gate and up) in one hand-off,
+// so each worker streams one longer stretch of weights instead of three
+// short ones with a synchronisation between them.
+type matVec3Task struct {
+	out [3][]float32
+	w   [3]*kernels.Mat
+	x   []float32
+}
+
+func (t *matVec3Task) Run(lo, hi int) {
+	base := 0
+	for i, w := range t.w {
+		if w == nil {
+			break
+		}
+		// rows [base, base+w.Rows) of the stacked task are this matrix's
+		a, b := max(lo, base), min(hi, base+w.Rows)
+		if a < b {
+			kernels.MatVec(t.out[i], w, t.x, a-base, b-base)
+		}
+		base += w.Rows
+	}
+}
+
+// matVec3 computes out_i = w_i · x for two or three matrices (w3 may be
+// nil) in one pool task.
+func (s *State) matVec3(o1 []float32, w1 *kernels.Mat, o2 []float32, w2 *kernels.Mat, o3 []float32, w3 *kernels.Mat, x []float32) {
+	rows := w1.Rows + w2.Rows
+	if w3 != nil {
+		rows += w3.Rows
+	}
+	if rowAlign(w1) == w1.Rows { // tiny model: no hand-off at all
+		s.matVec(o1, w1, x)
+		s.matVec(o2, w2, x)
+		if w3 != nil {
+			s.matVec(o3, w3, x)
+		}
+		return
+	}
+	s.mv3 = matVec3Task{out: [3][]float32{o1, o2, o3}, w: [3]*kernels.Mat{w1, w2, w3}, x: x}
+	s.pool.Run(rows, 16, &s.mv3)
+}
+
 // rowAlign is the granule of the row split: 16 rows, so that two workers
 // never write the same 64-byte cache line of the output, and the whole
 // matrix when it is so small that handing half of it to another core
@@ -197,9 +242,7 @@ func (s *State) Forward(token, pos int) []float32 {
 		layerOff := l * s.ctx * kvDim
 		s.k = s.keys[layerOff+pos*kvDim : layerOff+(pos+1)*kvDim]
 		s.v = s.values[layerOff+pos*kvDim : layerOff+(pos+1)*kvDim]
-		s.matVec(s.q, &ly.WQ, s.xb)
-		s.matVec(s.k, &ly.WK, s.xb)
-		s.matVec(s.v, &ly.WV, s.xb)
+		s.matVec3(s.q, &ly.WQ, s.k, &ly.WK, s.v, &ly.WV, s.xb)
 		kernels.RoPE(s.q, s.cos, s.sin)
 		kernels.RoPE(s.k, s.cos, s.sin)
 
@@ -211,8 +254,7 @@ func (s *State) Forward(token, pos int) []float32 {
 		kernels.Add(s.x, s.xb2)
 
 		kernels.RMSNorm(s.xb, s.x, ly.FFNNorm, c.NormEps)
-		s.matVec(s.hb, &ly.W1, s.xb)
-		s.matVec(s.hb2, &ly.W3, s.xb)
+		s.matVec3(s.hb, &ly.W1, s.hb2, &ly.W3, nil, nil, s.xb)
 		kernels.SwiGLU(s.hb, s.hb2)
 		s.matVec(s.xb2, &ly.W2, s.hb)
 		kernels.Add(s.x, s.xb2)

@@ -1,0 +1,37 @@
+package tty
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestIsTerminal(t *testing.T) {
+	var b bytes.Buffer
+	assert.False(t, IsTerminal(&b), "a buffer has no file descriptor")
+	f, err := os.CreateTemp(t.TempDir(), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	assert.False(t, IsTerminal(f), "a regular file is not a terminal")
+}
+
+func TestProgressHiddenWritesNothing(t *testing.T) {
+	var b bytes.Buffer
+	p := NewProgress(&b, false, 10, "x", "records")
+	p.Add(3)
+	p.Describe("y")
+	p.Finish()
+	assert.Empty(t, b.String())
+}
+
+func TestProgressShown(t *testing.T) {
+	var b bytes.Buffer
+	p := NewProgress(&b, true, 10, "generate", "records")
+	p.Add(10)
+	p.Finish()
+	assert.Contains(t, b.String(), "generate")
+}

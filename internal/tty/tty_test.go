@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -31,7 +32,9 @@ func TestProgressHiddenWritesNothing(t *testing.T) {
 func TestProgressShown(t *testing.T) {
 	var b bytes.Buffer
 	p := NewProgress(&b, true, 10, "generate", "records")
-	p.Add(10)
-	p.Finish()
+	p.Add(1)
+	time.Sleep(150 * time.Millisecond) // the bar redraws at most every 100 ms
+	p.Add(1)
 	assert.Contains(t, b.String(), "generate")
+	p.Finish()
 }

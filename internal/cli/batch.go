@@ -55,7 +55,15 @@ func processBatches[W any](s *stream, workers []W, work func(w W, rec *jsonl.Rec
 			wg.Wait()
 			for i := range batch {
 				if err := batch[i].err; err != nil {
-					return &jsonl.LineError{Input: batch[i].name, Line: batch[i].line, Err: err}
+					lerr := &jsonl.LineError{Input: batch[i].name, Line: batch[i].line, Err: err}
+					skipped, rerr := s.skipRecord(batch[i].rec, lerr)
+					if !skipped {
+						return lerr
+					}
+					if rerr != nil {
+						return rerr
+					}
+					continue
 				}
 				if err := emit(batch[i].rec); err != nil {
 					return err

@@ -110,7 +110,15 @@ func (c *FilterCmd) Run(g *Globals, io *IO) error {
 			bar.Add(1)
 			reason, err := c.apply(rec, bounds, exact, near, dopt)
 			if err != nil {
-				return s.recordErr(err)
+				lerr := s.recordErr(err)
+				skipped, rerr := s.skipRecord(rec, lerr)
+				if !skipped {
+					return lerr
+				}
+				if rerr != nil {
+					return rerr
+				}
+				continue
 			}
 			if reason != "" {
 				dropped[strings.TrimSuffix(strings.SplitN(reason, " ", 2)[0], ":")]++

@@ -309,6 +309,24 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 		}
 		return &jsonl.LineError{Input: it.name, Line: it.line, Err: err}
 	}
+	// badRecord is an error in one record's content, which --on-error=skip
+	// skips (the record goes to --rejects with the reason).
+	type badRecord struct {
+		it  item
+		err error
+	}
+	var bad *badRecord
+	skipBad := func(it item, err error) error {
+		if it.line == 0 || s.in == nil {
+			return err
+		}
+		skipped, rerr := s.skipRecord(it.rec, err)
+		if !skipped {
+			return err
+		}
+		bad = &badRecord{it, err}
+		return rerr
+	}
 	// read returns the next item, or ok false at the end of the input.
 	read := func(i int) (it item, ok bool, err error) {
 		it.p, it.index = base, uint64(i)
@@ -333,12 +351,12 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 			if err == nil {
 				err = fmt.Errorf("no %q field", c.PromptField)
 			}
-			return it, false, recErr(it, fmt.Errorf("prompt: %w (choose the field with --prompt-field)", err))
+			return it, true, skipBad(it, recErr(it, fmt.Errorf("prompt: %w (choose the field with --prompt-field)", err)))
 		}
 		it.prompt = pv
 		if raw, ok := r.Get("params"); ok {
 			if it.p, err = base.Overlay(raw); err != nil {
-				return it, false, recErr(it, err)
+				return it, true, skipBad(it, recErr(it, err))
 			}
 			var keys map[string]json.RawMessage
 			_ = json.Unmarshal(raw, &keys)
@@ -400,7 +418,10 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 			results, p, tries, err = c.retry(eng, it.prompt, p, it.index, results)
 		}
 		if err != nil {
-			return recErr(it, err)
+			if err := skipBad(it, recErr(it, err)); err != nil {
+				return err
+			}
+			return nil
 		}
 		return write(it, results, p, tries)
 	}
@@ -443,11 +464,12 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 	err = func() error {
 		var items []item
 		for i := 0; ; i++ {
+			bad = nil
 			it, ok, err := read(i)
 			if err != nil {
 				return err
 			}
-			if ok {
+			if ok && bad == nil {
 				items = append(items, it)
 			}
 			if len(items) > 0 && (!ok || len(items) == batch) {

@@ -14,7 +14,7 @@ type InputFlags struct {
 	Inputs       []string `arg:"" optional:"" name:"input" help:"Input JSONL files, read in order (default: stdin). Gzip and zstd input is detected and decompressed."`
 	Output       string   `short:"o" default:"-" help:"Output file (default: stdout). A .gz or .zst name compresses."`
 	MaxLineBytes int      `default:"67108864" help:"Longest input line accepted, in bytes."`
-	OnError      string   `enum:"fail,skip" default:"fail" help:"On a malformed input line: fail (exit 1, naming file and line) or skip it (counted on stderr)."`
+	OnError      string   `enum:"fail,skip" default:"fail" help:"On a malformed input line or a record that cannot be processed (no prompt or text field, bad params): fail (exit 1, naming file and line) or skip it (counted on stderr, kept in --rejects)."`
 	Rejects      string   `help:"Keep every skipped or dropped line in this file, verbatim (skipped lines) or with the reason (dropped records)."`
 }
 
@@ -25,11 +25,13 @@ type stream struct {
 	rejects *jsonl.Writer
 	nIn     int
 	nOut    int
+	skip    bool // --on-error=skip
+	bad     int  // records skipped because they could not be processed
 }
 
 // open opens the inputs, the output and the rejects file.
 func (f *InputFlags) open(io *IO) (*stream, error) {
-	s := &stream{}
+	s := &stream{skip: f.OnError == "skip"}
 	if f.Rejects != "" {
 		w, err := jsonl.Create(f.Rejects, jsonl.WriterOptions{})
 		if err != nil {
@@ -83,6 +85,17 @@ func (s *stream) reject(r *jsonl.Record, reason string) error {
 	return s.rejects.Write(c)
 }
 
+// skipRecord handles a record that could not be processed: with
+// --on-error=skip it is counted and kept in the rejects file with the
+// reason (true); otherwise the error stands (false).
+func (s *stream) skipRecord(rec *jsonl.Record, err error) (bool, error) {
+	if !s.skip || rec == nil {
+		return false, err
+	}
+	s.bad++
+	return true, s.reject(rec, err.Error())
+}
+
 // recordErr names the input line of the last record read.
 func (s *stream) recordErr(err error) error {
 	return fmt.Errorf("%s:%d: %w", s.in.Name(), s.in.Line(), err)
@@ -113,6 +126,9 @@ func (s *stream) finish(g *Globals, io *IO, verb string) error {
 	if skipped > 0 {
 		// Skipped lines are reported even with --quiet: they are data not written.
 		fmt.Fprintf(io.Stderr, "degen %s: skipped %d malformed input line(s)\n", verb, skipped)
+	}
+	if s.bad > 0 {
+		fmt.Fprintf(io.Stderr, "degen %s: skipped %d record(s) that could not be processed\n", verb, s.bad)
 	}
 	return err
 }

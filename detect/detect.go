@@ -351,8 +351,35 @@ func makeLoop(text string, u *units, r run, fromIDs bool) *Loop {
 		l.StartByte = u.start[r.Start]
 		l.StartChar = utf8.RuneCountInString(text[:l.StartByte])
 		l.Unit = text[u.start[r.Start]:u.end[r.Start+r.Period-1]]
+	} else if start, unit, ok := textTailLoop(text, min(l.Copies, 2)); ok {
+		// Identical token ids decode to identical text, so a loop found on
+		// the ids is periodic in the text's characters too: that gives
+		// where it starts and what it reads.
+		l.StartChar, l.Unit = start, unit
+		l.StartByte = len(string([]rune(text)[:start]))
 	}
 	return l
+}
+
+// textTailLoop finds, in the characters of text, the shortest period p
+// (at most 4096) whose copies end the text with at least minCopies copies
+// covering at least 16 characters, and returns where they start (in
+// characters) and the first copy.
+func textTailLoop(text string, minCopies float64) (start int, unit string, ok bool) {
+	r := []rune(text)
+	n := len(r)
+	for p := 1; p <= n/2 && p <= 4096; p++ {
+		run := 0 // characters i with r[i] == r[i+p], counted back from the end
+		for i := n - 1 - p; i >= 0 && r[i] == r[i+p]; i-- {
+			run++
+		}
+		span := run + p
+		if float64(span)/float64(p) >= minCopies && span >= 16 {
+			s := n - span
+			return s, string(r[s : s+p]), true
+		}
+	}
+	return 0, "", false
 }
 
 // segmentSignals counts repeated normalised clauses and flags

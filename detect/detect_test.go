@@ -259,3 +259,20 @@ func TestResultJSON(t *testing.T) {
 	assert.Contains(t, string(clean), `"reasons":[]`)
 	assert.NotContains(t, string(clean), `"loop"`)
 }
+
+func TestDetectTokenIDsLocatesLoopInText(t *testing.T) {
+	// The ids loop with period 3 at token 4; the text they decode to loops
+	// too, so the loop gets a character offset and a unit.
+	ids := []int{1, 450, 2030, 338}
+	text := "Once upon a time"
+	for range 6 {
+		ids = append(ids, 29871, 3118, 7099)
+		text += " the end."
+	}
+	res := Detect(text, ids, DefaultOptions())
+	require.NotNil(t, res.Loop)
+	assert.Equal(t, 4, res.Loop.StartToken)
+	assert.Equal(t, len("Once upon a time"), res.Loop.StartChar)
+	assert.Equal(t, res.Loop.StartChar, res.Loop.StartByte, "ASCII")
+	assert.Equal(t, " the end.", res.Loop.Unit)
+}

@@ -98,19 +98,7 @@ func (c *DetectCmd) Run(g *Globals, io *IO) error {
 		if !ok {
 			return fmt.Errorf("no %q field (choose it with --text-field)", c.TextField)
 		}
-		ids := tokenIDs(rec)
-		res := detect.Detect(text, ids, opt)
-		if ids != nil && res.Loop != nil && res.Loop.StartChar < 0 {
-			// Token ids decide, but only the text can say where the loop
-			// starts in characters and what its unit reads; take the
-			// location from the text when it sees the loop too.
-			if tr := detect.Detect(text, nil, opt); tr.Loop != nil {
-				res.Loop = tr.Loop
-			} else if start, unit, ok := textTailLoop(text, min(res.Loop.Copies, 2)); ok {
-				res.Loop.StartChar, res.Loop.Unit = start, unit
-				res.Loop.StartByte = len(string([]rune(text)[:start]))
-			}
-		}
+		res := detect.Detect(text, tokenIDs(rec), opt)
 		return rec.SetValue("detect", detectOut{Result: res})
 	}, func(rec *jsonl.Record) error {
 		bar.Add(1)
@@ -301,26 +289,4 @@ func (c *DetectCmd) runEval(io *IO) error {
 	rep := detect.Evaluate(recs)
 	_, err = fmt.Fprint(io.Stdout, rep.Table())
 	return err
-}
-
-// textTailLoop finds, in the characters of text, the shortest period p
-// whose copies end the text with at least minCopies copies covering at
-// least 16 characters, and returns where they start (in characters) and
-// the first copy. Identical token ids decode to identical text, so a loop
-// found on token ids is periodic in the text too.
-func textTailLoop(text string, minCopies float64) (start int, unit string, ok bool) {
-	r := []rune(text)
-	n := len(r)
-	for p := 1; p <= n/2 && p <= 4096; p++ {
-		run := 0 // characters i with r[i] == r[i+p], counted back from the end
-		for i := n - 1 - p; i >= 0 && r[i] == r[i+p]; i-- {
-			run++
-		}
-		span := run + p
-		if float64(span)/float64(p) >= minCopies && span >= 16 {
-			s := n - span
-			return s, string(r[s : s+p]), true
-		}
-	}
-	return 0, "", false
 }

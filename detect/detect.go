@@ -351,15 +351,32 @@ func makeLoop(text string, u *units, r run, fromIDs bool) *Loop {
 		l.StartByte = u.start[r.Start]
 		l.StartChar = utf8.RuneCountInString(text[:l.StartByte])
 		l.Unit = text[u.start[r.Start]:u.end[r.Start+r.Period-1]]
-	} else if start, unit, ok := textTailLoop(text, min(l.Copies, 2)); ok {
+	} else if text != "" {
 		// Identical token ids decode to identical text, so a loop found on
-		// the ids is periodic in the text's characters too: that gives
-		// where it starts and what it reads.
-		l.StartChar, l.Unit = start, unit
-		l.StartByte = len(string([]rune(text)[:start]))
+		// the ids repeats in the text too: locate it there, on the words
+		// (aligned to a sentence start) or else on the characters.
+		var w run
+		tailRuns(u.ids, maxTextPeriod, nil, func(t run) bool {
+			if t.Span >= 2*t.Period && t.Span >= 4 {
+				w = t
+				return false
+			}
+			return true
+		})
+		if w.Period > 0 {
+			tl := makeLoop(text, u, w, false)
+			l.StartChar, l.StartByte, l.Unit = tl.StartChar, tl.StartByte, tl.Unit
+		} else if start, unit, ok := textTailLoop(text, min(l.Copies, 2)); ok {
+			l.StartChar, l.Unit = start, unit
+			l.StartByte = len(string([]rune(text)[:start]))
+		}
 	}
 	return l
 }
+
+// maxTextPeriod bounds the word period searched when locating an ids loop
+// in its text.
+const maxTextPeriod = 300
 
 // textTailLoop finds, in the characters of text, the shortest period p
 // (at most 4096) whose copies end the text with at least minCopies copies

@@ -272,7 +272,7 @@ func TestDetectTokenIDsLocatesLoopInText(t *testing.T) {
 	res := Detect(text, ids, DefaultOptions())
 	require.NotNil(t, res.Loop)
 	assert.Equal(t, 4, res.Loop.StartToken)
-	assert.Equal(t, len("Once upon a time"), res.Loop.StartChar)
+	assert.Equal(t, len("Once upon a time "), res.Loop.StartChar, "at the first word of the loop")
 	assert.Equal(t, res.Loop.StartChar, res.Loop.StartByte, "ASCII")
-	assert.Equal(t, " the end.", res.Loop.Unit)
+	assert.Equal(t, "the end.", res.Loop.Unit)
 }

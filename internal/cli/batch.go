@@ -20,13 +20,15 @@ const batchSize = 512
 //	                  worker 1 ┼──▶ emit, in input order ──▶ writer
 //	                  ...      ┘
 //
-// work returns an error for a record to stop the run; emit decides what is
-// written (it may drop or add records).
-func processBatches[W any](s *stream, workers []W, work func(w W, rec *jsonl.Record, line int) error, emit func(rec *jsonl.Record) error) error {
+// work returns what emit needs of a record besides the record itself, or
+// an error for the record (fatal, or skipped with --on-error=skip); emit
+// decides what is written (it may drop or add records).
+func processBatches[W, A any](s *stream, workers []W, work func(w W, rec *jsonl.Record) (A, error), emit func(rec *jsonl.Record, a A) error) error {
 	type item struct {
 		rec  *jsonl.Record
 		line int
 		name string
+		a    A
 		err  error
 	}
 	batch := make([]item, 0, batchSize)
@@ -48,7 +50,7 @@ func processBatches[W any](s *stream, workers []W, work func(w W, rec *jsonl.Rec
 				go func() {
 					defer wg.Done()
 					for i := wi; i < len(batch); i += len(workers) {
-						batch[i].err = work(workers[wi], batch[i].rec, batch[i].line)
+						batch[i].a, batch[i].err = work(workers[wi], batch[i].rec)
 					}
 				}()
 			}
@@ -65,7 +67,7 @@ func processBatches[W any](s *stream, workers []W, work func(w W, rec *jsonl.Rec
 					}
 					continue
 				}
-				if err := emit(batch[i].rec); err != nil {
+				if err := emit(batch[i].rec, batch[i].a); err != nil {
 					return err
 				}
 			}

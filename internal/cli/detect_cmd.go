@@ -90,24 +90,19 @@ func (c *DetectCmd) Run(g *Globals, io *IO) error {
 	var held []judged // with --group-by
 	flagged := 0
 	seq := 0
-	err = processBatches(s, make([]struct{}, nw), func(_ struct{}, rec *jsonl.Record, _ int) error {
+	err = processBatches(s, make([]struct{}, nw), func(_ struct{}, rec *jsonl.Record) (detect.Result, error) {
 		text, ok, err := rec.GetString(c.TextField)
 		if err != nil {
-			return err
+			return detect.Result{}, err
 		}
 		if !ok {
-			return fmt.Errorf("no %q field (choose it with --text-field)", c.TextField)
+			return detect.Result{}, fmt.Errorf("no %q field (choose it with --text-field)", c.TextField)
 		}
-		res := detect.Detect(text, tokenIDs(rec), opt)
-		return rec.SetValue("detect", detectOut{Result: res})
-	}, func(rec *jsonl.Record) error {
+		return detect.Detect(text, tokenIDs(rec), opt), nil
+	}, func(rec *jsonl.Record, res detect.Result) error {
 		bar.Add(1)
 		seq++
-		var j judged
-		raw, _ := rec.Get("detect")
-		if err := json.Unmarshal(raw, &j.out); err != nil {
-			return err
-		}
+		j := judged{out: detectOut{Result: res}}
 		j.rec = rec
 		if corpus != nil {
 			text, _, _ := rec.GetString(c.TextField)

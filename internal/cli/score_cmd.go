@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/degen-llm/degen/internal/jsonl"
 	"github.com/degen-llm/degen/internal/tty"
@@ -216,8 +215,8 @@ func (c *ScoreCmd) Run(g *Globals, io *IO) error {
 			return usagef("%v", err)
 		}
 	}
-	// Corpus.Add runs in input order, after the parallel per-record work:
-	// each record's result and token keys wait here until then.
+	// What Corpus.Add needs of a record; a worker copies it out of its
+	// Scorer's scratch space.
 	type pending struct {
 		res   score.Result
 		keys  []uint64
@@ -242,41 +241,36 @@ func (c *ScoreCmd) Run(g *Globals, io *IO) error {
 			corpusDone <- err
 		}()
 	}
-	var mu sync.Mutex
-	waiting := map[*jsonl.Record]*pending{}
-	keep := func(rec *jsonl.Record, sc *score.Scorer, res score.Result, text string) {
+	keep := func(sc *score.Scorer, res score.Result, text string) *pending {
 		if corpus == nil {
-			return
+			return nil
 		}
 		p := &pending{res: res, keys: append([]uint64(nil), sc.Keys()...), text: text}
 		p.res.SeqRep = append([]float64(nil), res.SeqRep...)
 		p.res.Distinct = append([]float64(nil), res.Distinct...)
-		mu.Lock()
-		waiting[rec] = p
-		mu.Unlock()
+		return p
 	}
 	bar := tty.NewProgress(io.Stderr, g.showProgress(io), -1, "score", "records")
 	field := c.TextField
-	err = processBatches(s, workers, func(sc *score.Scorer, rec *jsonl.Record, _ int) error {
+	err = processBatches(s, workers, func(sc *score.Scorer, rec *jsonl.Record) (*pending, error) {
 		text, ok, err := rec.GetString(field)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !ok {
-			return fmt.Errorf("no %q field (choose it with --text-field)", field)
+			return nil, fmt.Errorf("no %q field (choose it with --text-field)", field)
 		}
 		if lmw == nil {
 			res, err := sc.Score(text)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			rec.Set("score", res.AppendJSON(nil))
-			keep(rec, sc, res, text)
-			return nil
+			return keep(sc, res, text), nil
 		}
 		ids, from, err := lmw.ids(rec, text, c.PromptField)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var res score.Result
 		if tk == score.Model {
@@ -286,26 +280,21 @@ func (c *ScoreCmd) Run(g *Globals, io *IO) error {
 			}
 			res = sc.ScoreIDs(cont, text)
 		} else if res, err = sc.Score(text); err != nil {
-			return err
+			return nil, err
 		}
 		acc, err := lmw.s.Score(ids, from)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		keep(rec, sc, res, text)
 		if err := lmw.corpus.Merge(acc); err != nil {
-			return err
+			return nil, err
 		}
 		nt := acc.Result()
 		rec.Set("score", mergeObjects(res.AppendJSON(nil), nt.AppendJSON(nil), "tokens", "uniq"))
-		return nil
-	}, func(rec *jsonl.Record) error {
+		return keep(sc, res, text), nil
+	}, func(rec *jsonl.Record, p *pending) error {
 		bar.Add(1)
-		if corpus != nil {
-			mu.Lock()
-			p := waiting[rec]
-			delete(waiting, rec)
-			mu.Unlock()
+		if p != nil {
 			p.group = c.groupOf(rec)
 			toCorpus <- p
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	stdio "io"
 	"path/filepath"
 	"strconv"
@@ -580,8 +581,6 @@ func (c *GenerateCmd) retry(eng *generate.Engine, prompt string, p generate.Para
 }
 
 func roundTo(v float64, digits int) float64 {
-	s := fmt.Sprintf("%.*f", digits, v)
-	var r float64
-	_ = json.Unmarshal([]byte(s), &r)
-	return r
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -194,5 +193,3 @@ func pullFile(f knownFile, dir, mirror string, progress bool, stderr io.Writer) 
 type progressWriter struct{ p *tty.Progress }
 
 func (w progressWriter) Write(b []byte) (int, error) { w.p.Add(len(b)); return len(b), nil }
-
-var errUnknownModel = errors.New("unknown model")

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"runtime"
@@ -90,35 +89,18 @@ func (w *lmWorker) ids(rec *jsonl.Record, text, promptField string) ([]int, int,
 // mergeObjects appends the members of JSON object b to object a, skipping
 // the keys in skip (a already has them).
 func mergeObjects(a, b []byte, skip ...string) []byte {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(b, &m) != nil {
+	ra, errA := jsonl.Parse(a)
+	rb, errB := jsonl.Parse(b)
+	if errA != nil || errB != nil {
 		return a
 	}
-	var keys []string
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	_, _ = dec.Token()
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			break
+	for _, k := range rb.Keys() {
+		if !slices.Contains(skip, k) {
+			v, _ := rb.Get(k)
+			ra.Set(k, v)
 		}
-		k, _ := t.(string)
-		keys = append(keys, k)
-		var skipv json.RawMessage
-		_ = dec.Decode(&skipv)
 	}
-	out := a[:len(a)-1]
-	for _, k := range keys {
-		if slices.Contains(skip, k) {
-			continue
-		}
-		out = append(out, ',')
-		kb, _ := json.Marshal(k)
-		out = append(out, kb...)
-		out = append(out, ':')
-		out = append(out, m[k]...)
-	}
-	return append(out, '}')
+	return ra.AppendJSON(nil)
 }
 
 // ScoreCmd adds metrics to records.

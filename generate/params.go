@@ -1,11 +1,9 @@
 package generate
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -326,25 +324,7 @@ func paramKeys() map[string]bool {
 // result is normalised and validated.
 func (p Params) Overlay(params []byte) (Params, error) {
 	out := p.Clone()
-	if len(bytes.TrimSpace(params)) == 0 || string(bytes.TrimSpace(params)) == "null" {
-		return out, out.Validate()
-	}
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(params, &keys); err != nil {
-		return p, fmt.Errorf("params: %w", err)
-	}
-	known := paramKeys()
-	for _, k := range slices.Sorted(maps.Keys(keys)) {
-		if !known[k] {
-			return p, fmt.Errorf("params: unknown parameter %q", k)
-		}
-	}
-	if _, ok := keys["logit_bias"]; ok {
-		out.LogitBias = nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(params))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&out); err != nil {
+	if err := sample.DecodeParams(params, paramKeys(), &out, &out.LogitBias); err != nil {
 		return p, fmt.Errorf("params: %w", err)
 	}
 	out = out.Normalized()

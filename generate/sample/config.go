@@ -262,31 +262,40 @@ func (c Config) Validate() error {
 // The result is validated.
 func (c Config) Overlay(params []byte) (Config, error) {
 	out := c.Clone()
-	if len(bytes.TrimSpace(params)) == 0 {
-		return out, out.Validate()
-	}
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(params, &keys); err != nil {
-		return c, fmt.Errorf("sampling params: %w", err)
-	}
-	known := configKeys()
-	for _, k := range slices.Sorted(maps.Keys(keys)) {
-		if !known[k] {
-			return c, fmt.Errorf("sampling params: unknown parameter %q", k)
-		}
-	}
-	if _, ok := keys["logit_bias"]; ok {
-		out.LogitBias = nil // replace, not merge
-	}
-	dec := json.NewDecoder(bytes.NewReader(params))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&out); err != nil {
+	if err := DecodeParams(params, configKeys(), &out, &out.LogitBias); err != nil {
 		return c, fmt.Errorf("sampling params: %w", err)
 	}
 	if err := out.Validate(); err != nil {
 		return c, fmt.Errorf("sampling params: %w", err)
 	}
 	return out, nil
+}
+
+// DecodeParams decodes the JSON object params (empty or null: nothing) into
+// dst, a struct already holding the current settings, so that the keys
+// given override them: an unknown key (not in known) is an error naming
+// it, and a logit_bias given replaces *logitBias rather than merging into
+// it, as lists do. Config.Overlay and generate's Params.Overlay share it.
+func DecodeParams(params []byte, known map[string]bool, dst any, logitBias *map[int32]float32) error {
+	trimmed := bytes.TrimSpace(params)
+	if len(trimmed) == 0 || string(trimmed) == "null" {
+		return nil
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(params, &keys); err != nil {
+		return err
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		if !known[k] {
+			return fmt.Errorf("unknown parameter %q", k)
+		}
+	}
+	if _, ok := keys["logit_bias"]; ok {
+		*logitBias = nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(params))
+	dec.DisallowUnknownFields()
+	return dec.Decode(dst)
 }
 
 // ParseConfig reads a JSON object of parameters over [Defaults].

@@ -86,9 +86,6 @@ func NewScorer(o Options) (*Scorer, error) {
 	return s, nil
 }
 
-// Options returns the normalised options.
-func (s *Scorer) Options() Options { return s.opts }
-
 // Score tokenises text as Options.Tokens says and computes its metrics. It
 // fails only in Model mode, where the ids must come through ScoreIDs.
 func (s *Scorer) Score(text string) (Result, error) {

@@ -76,6 +76,13 @@ func matVecF32(out, w, x []float32, cols, r0, r1 int) {
 		matVecF32Generic(out, w, x, cols, r0, r1)
 		return
 	}
+	matVecF32Strided(out, w, x, cols, cols, r0, r1)
+}
+
+// matVecF32Strided is matVecF32 with row r at w[r*stride:r*stride+cols]
+// (stride >= cols): also the attention scores of one head, whose keys are
+// a head-sized slice of every cached position.
+func matVecF32Strided(out, w, x []float32, cols, stride, r0, r1 int) {
 	if cols == 0 {
 		clear(out[r0:r1])
 		return
@@ -84,7 +91,7 @@ func matVecF32(out, w, x []float32, cols, r0, r1 int) {
 	if impl == implAVX512 {
 		// Whole groups of four rows in one call; the rest below.
 		if g := (r1 - r0) / 4; g > 0 {
-			mvRowsF32AVX512(&w[r0*cols], 4*cols, &x[0], cols, &out[r0], g)
+			mvRowsF32AVX512(&w[r0*stride], 4*stride, &x[0], cols, &out[r0], g)
 			r0 += 4 * g
 		}
 	}
@@ -92,7 +99,7 @@ func matVecF32(out, w, x []float32, cols, r0, r1 int) {
 	for r := r0; r < r1; r += 4 {
 		var p [4]*float32
 		for i := range p {
-			p[i] = &w[min(r+i, r1-1)*cols]
+			p[i] = &w[min(r+i, r1-1)*stride]
 		}
 		if impl == implAVX512 {
 			mv4F32AVX512(p[0], p[1], p[2], p[3], &x[0], n, &tmp)
@@ -101,7 +108,7 @@ func matVecF32(out, w, x []float32, cols, r0, r1 int) {
 		}
 		for i := 0; i < 4 && r+i < r1; i++ {
 			if n < cols {
-				row := w[(r+i)*cols : (r+i+1)*cols]
+				row := w[(r+i)*stride : (r+i)*stride+cols]
 				tmp[i] += dotGeneric(row[n:], x[n:])
 			}
 			out[r+i] = tmp[i]
@@ -239,8 +246,15 @@ func matMul(out []float32, m *Mat, x []float32, n, r0, r1 int) {
 				xp[j] = x[tj*cols : tj*cols+k]
 			}
 			if impl == implAVX512 {
+				// The first tile of an F32 group prefetches the next
+				// group (rows are contiguous, so it starts a row past
+				// w3), keeping memory busy while the other tiles compute.
+				var pf uintptr
+				if t == 0 && m.Type == F32 && r+8 <= r1 {
+					pf = uintptr(unsafe.Pointer(&wr[3][0])) + uintptr(4*cols)
+				}
 				mm4x4F32AVX512(&wr[0][0], &wr[1][0], &wr[2][0], &wr[3][0],
-					&xp[0][0], &xp[1][0], &xp[2][0], &xp[3][0], simd, &tile)
+					&xp[0][0], &xp[1][0], &xp[2][0], &xp[3][0], simd, pf, &tile)
 			} else {
 				mm4x2F32AVX2(&wr[0][0], &wr[1][0], &wr[2][0], &wr[3][0],
 					&xp[0][0], &xp[1][0], simd, (*[8]float32)(tile[:8]))
@@ -291,4 +305,27 @@ func axpy(y []float32, a float32, x []float32) {
 		return
 	}
 	axpyGeneric(y, a, x)
+}
+
+func attnScores(att, q, keys []float32, stride int, scale float32) {
+	if impl == implGeneric {
+		attnScoresGeneric(att, q, keys, stride, scale)
+		return
+	}
+	matVecF32Strided(att, keys, q, len(q), stride, 0, len(att))
+	for p := range att {
+		att[p] *= scale
+	}
+}
+
+func attnMix(out, att, values []float32, stride int) {
+	if impl == implAVX512 {
+		if len(att) == 0 || len(out) == 0 {
+			clear(out)
+			return
+		}
+		mixF32AVX512(&out[0], &values[0], 4*stride, &att[0], len(att), len(out))
+		return
+	}
+	attnMixAxpy(out, att, values, stride)
 }

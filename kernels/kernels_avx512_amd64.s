@@ -324,7 +324,7 @@ mvq8sum:
 
 // func mm4x4F32AVX512(w0, w1, w2, w3, x0, x1, x2, x3 *float32, n int, out *[16]float32)
 // out[4*v+r] = dot(w_r[:n], x_v[:n]); accumulator of (r, v) is Z(4v+r).
-TEXT ·mm4x4F32AVX512(SB), NOSPLIT, $0-80
+TEXT ·mm4x4F32AVX512(SB), NOSPLIT, $0-88
 	MOVQ w0+0(FP), R8
 	MOVQ w1+8(FP), R9
 	MOVQ w2+16(FP), R10
@@ -334,6 +334,7 @@ TEXT ·mm4x4F32AVX512(SB), NOSPLIT, $0-80
 	MOVQ x2+48(FP), DX
 	MOVQ x3+56(FP), R12
 	MOVQ n+64(FP), CX
+	MOVQ pf+72(FP), R13
 	VXORPS Z0, Z0, Z0
 	VXORPS Z1, Z1, Z1
 	VXORPS Z2, Z2, Z2
@@ -353,6 +354,36 @@ TEXT ·mm4x4F32AVX512(SB), NOSPLIT, $0-80
 	XORQ AX, AX
 	MOVQ CX, BX
 	ANDQ $-16, BX
+
+	TESTQ R13, R13
+	JZ    mmf32loop
+
+mmf32pfloop:
+	// the loop below, also prefetching 256 bytes of the next row group
+	// per step: the weights of a batched product stream from memory while
+	// this group's tiles compute, instead of the memory going idle during
+	// the tiles after the first
+	CMPQ AX, BX
+	JAE  mmf32tail
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 128(R13)
+	PREFETCHT0 192(R13)
+	ADDQ $256, R13
+	VMOVUPS (R8)(AX*4), Z16
+	VMOVUPS (R9)(AX*4), Z17
+	VMOVUPS (R10)(AX*4), Z18
+	VMOVUPS (R11)(AX*4), Z19
+	VMOVUPS (SI)(AX*4), Z20
+	VMOVUPS (DI)(AX*4), Z21
+	VMOVUPS (DX)(AX*4), Z22
+	VMOVUPS (R12)(AX*4), Z23
+	MMSTEP(Z20, Z0, Z1, Z2, Z3)
+	MMSTEP(Z21, Z4, Z5, Z6, Z7)
+	MMSTEP(Z22, Z8, Z9, Z10, Z11)
+	MMSTEP(Z23, Z12, Z13, Z14, Z15)
+	ADDQ $16, AX
+	JMP  mmf32pfloop
 
 mmf32loop:
 	// for ; i < n&^15; i += 16 { load w_r[i:i+16] once, use it for 4 vectors }
@@ -396,7 +427,7 @@ mmf32tail:
 
 mmf32sum:
 	VMOVDQU32 permidx<>(SB), Z31
-	MOVQ out+72(FP), DI
+	MOVQ out+80(FP), DI
 	REDUCE4(Z0, Z1, Z2, Z3, Z16, Z17, Z31)
 	VMOVUPS X0, (DI)
 	REDUCE4(Z4, Z5, Z6, Z7, Z16, Z17, Z31)
@@ -519,5 +550,93 @@ axpytail:
 	VMOVUPS Z0, K1, (DI)(AX*4)
 
 axpydone:
+	VZEROUPPER
+	RET
+
+// func mixF32AVX512(out, v *float32, stride int, a *float32, rows, n int)
+// out[j] = Σ_p a[p]*v_p[j] for j < n, p < rows, where v_p is at v + p*stride
+// bytes: the attention-weighted sum of value rows. Each column block keeps
+// its sums in registers over all rows (one fused multiply-add per row and
+// element, in row order from zero: the same arithmetic as clearing out and
+// calling axpyAVX512 once per row), and reads each value row once.
+TEXT ·mixF32AVX512(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ v+8(FP), SI
+	MOVQ stride+16(FP), R8
+	MOVQ a+24(FP), R9
+	MOVQ rows+32(FP), R10
+	MOVQ n+40(FP), CX
+	XORQ DX, DX // first column of the block
+
+mix64:
+	// blocks of 64 columns in four registers
+	MOVQ CX, AX
+	SUBQ DX, AX
+	CMPQ AX, $64
+	JLT  mix16
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	LEAQ (SI)(DX*4), R11
+	XORQ BX, BX
+
+mix64row:
+	CMPQ BX, R10
+	JAE  mix64store
+	VBROADCASTSS (R9)(BX*4), Z4
+	VFMADD231PS (R11), Z4, Z0
+	VFMADD231PS 64(R11), Z4, Z1
+	VFMADD231PS 128(R11), Z4, Z2
+	VFMADD231PS 192(R11), Z4, Z3
+	ADDQ R8, R11
+	INCQ BX
+	JMP  mix64row
+
+mix64store:
+	VMOVUPS Z0, (DI)(DX*4)
+	VMOVUPS Z1, 64(DI)(DX*4)
+	VMOVUPS Z2, 128(DI)(DX*4)
+	VMOVUPS Z3, 192(DI)(DX*4)
+	ADDQ $64, DX
+	JMP  mix64
+
+mix16:
+	// then blocks of 16 columns, the last one masked
+	MOVQ CX, AX
+	SUBQ DX, AX
+	JLE  mixdone
+	MOVL $0xffff, R12
+	CMPQ AX, $16
+	JGE  mix16mask
+	MOVL $1, R12
+	MOVQ CX, R13
+	MOVQ AX, CX
+	SHLL CX, R12
+	MOVQ R13, CX
+	DECL R12
+
+mix16mask:
+	KMOVW R12, K1
+	VXORPS Z0, Z0, Z0
+	LEAQ (SI)(DX*4), R11
+	XORQ BX, BX
+
+mix16row:
+	CMPQ BX, R10
+	JAE  mix16store
+	VBROADCASTSS (R9)(BX*4), Z4
+	VMOVUPS.Z (R11), K1, Z5
+	VFMADD231PS Z5, Z4, Z0
+	ADDQ R8, R11
+	INCQ BX
+	JMP  mix16row
+
+mix16store:
+	VMOVUPS Z0, K1, (DI)(DX*4)
+	ADDQ $16, DX
+	JMP  mix16
+
+mixdone:
 	VZEROUPPER
 	RET

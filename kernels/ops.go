@@ -183,3 +183,39 @@ func axpyGeneric(y []float32, a float32, x []float32) {
 		y[i] += a * x[i]
 	}
 }
+
+// AttnScores sets att[p] = scale·(q · k_p) for every p < len(att), where
+// key k_p is keys[p*stride : p*stride+len(q)]: the attention scores of one
+// head over the cached positions, whose keys sit one cache row (stride
+// elements) apart. One call covers all positions, four rows per kernel
+// step, instead of one short dot product call per position.
+func AttnScores(att, q, keys []float32, stride int, scale float32) {
+	if n := len(att); n > 0 && (stride < len(q) || len(keys) < (n-1)*stride+len(q)) {
+		panic("kernels: AttnScores shape mismatch")
+	}
+	attnScores(att, q, keys, stride, scale)
+}
+
+func attnScoresGeneric(att, q, keys []float32, stride int, scale float32) {
+	for p := range att {
+		att[p] = dotGeneric(q, keys[p*stride:p*stride+len(q)]) * scale
+	}
+}
+
+// AttnMix sets out = Σ_p att[p]·v_p over p < len(att), where value v_p is
+// values[p*stride : p*stride+len(out)]: one head's attention output. Each
+// element is summed in position order from zero, as clearing out and
+// calling Axpy once per position would.
+func AttnMix(out, att, values []float32, stride int) {
+	if n := len(att); n > 0 && (stride < len(out) || len(values) < (n-1)*stride+len(out)) {
+		panic("kernels: AttnMix shape mismatch")
+	}
+	attnMix(out, att, values, stride)
+}
+
+func attnMixAxpy(out, att, values []float32, stride int) {
+	clear(out)
+	for p, a := range att {
+		axpy(out, a, values[p*stride:p*stride+len(out)])
+	}
+}

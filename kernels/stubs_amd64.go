@@ -37,10 +37,12 @@ func mv4F16AVX512(w0, w1, w2, w3 *uint16, x *float32, n int, pf uintptr, out *[4
 func mv4Q8AVX512(w0, w1, w2, w3 *byte, x *float32, nb int, pf uintptr, out *[4]float32)
 
 // mm4x4F32AVX512 sets out[4*v+r] = Σ_i w_r[i]*x_v[i] for 4 rows and 4
-// vectors, with the same per-pair arithmetic as mv4F32AVX512.
+// vectors, with the same per-pair arithmetic as mv4F32AVX512. Unless pf is
+// 0 it also prefetches the 16n bytes from pf (the next group of four F32
+// rows), spread over the loop.
 //
 //go:noescape
-func mm4x4F32AVX512(w0, w1, w2, w3, x0, x1, x2, x3 *float32, n int, out *[16]float32)
+func mm4x4F32AVX512(w0, w1, w2, w3, x0, x1, x2, x3 *float32, n int, pf uintptr, out *[16]float32)
 
 // dotAVX2 returns Σ a[i]*b[i] for i < n, n a multiple of 8.
 //
@@ -89,3 +91,9 @@ func mvRowsF32AVX512(w *float32, stride int, x *float32, n int, out *float32, gr
 //
 //go:noescape
 func axpyAVX512(y, x *float32, a float32, n int)
+
+// mixF32AVX512 sets out[j] = Σ_p a[p]*v_p[j] for j < n and p < rows, where
+// row v_p starts at v + p*stride bytes, summing in row order from zero.
+//
+//go:noescape
+func mixF32AVX512(out, v *float32, stride int, a *float32, rows, n int)

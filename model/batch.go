@@ -71,22 +71,9 @@ func (t *batchAttnTask) Run(lo, hi int) {
 		i, h := item/c.NHeads, item%c.NHeads
 		s, pos := b.states[i], b.pos[i]
 		off0 := t.layerOff(s)
-		q := b.q[i*c.Dim+h*hd : i*c.Dim+(h+1)*hd]
-		att := s.att[h*s.ctx : h*s.ctx+pos+1]
-		kvh := h / group
-		for p := 0; p <= pos; p++ {
-			off := off0 + p*kvDim + kvh*hd
-			att[p] = kernels.Dot(q, s.keys[off:off+hd]) * scale
-		}
-		kernels.Softmax(att)
-		out := b.xb[i*c.Dim+h*hd : i*c.Dim+(h+1)*hd]
-		clear(out)
-		for p := 0; p <= pos; p++ {
-			off := off0 + p*kvDim + kvh*hd
-			a := att[p]
-			v := s.values[off : off+hd]
-			kernels.Axpy(out, a, v)
-		}
+		off := off0 + (h/group)*hd
+		attendHead(b.xb[i*c.Dim+h*hd:i*c.Dim+(h+1)*hd], b.q[i*c.Dim+h*hd:i*c.Dim+(h+1)*hd],
+			s.att[h*s.ctx:h*s.ctx+pos+1], s.keys[off:], s.values[off:], kvDim, scale)
 	}
 }
 

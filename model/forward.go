@@ -193,23 +193,21 @@ func (t *attnTask) Run(lo, hi int) {
 	group := c.NHeads / c.NKVHeads
 	scale := float32(1 / math.Sqrt(float64(hd)))
 	for h := lo; h < hi; h++ {
-		q := s.q[h*hd : (h+1)*hd]
-		att := s.att[h*s.ctx : h*s.ctx+t.pos+1]
-		kvh := h / group
-		for p := 0; p <= t.pos; p++ {
-			off := t.layerOff + p*kvDim + kvh*hd
-			att[p] = kernels.Dot(q, s.keys[off:off+hd]) * scale
-		}
-		kernels.Softmax(att)
-		out := s.xb[h*hd : (h+1)*hd]
-		clear(out)
-		for p := 0; p <= t.pos; p++ {
-			off := t.layerOff + p*kvDim + kvh*hd
-			a := att[p]
-			v := s.values[off : off+hd]
-			kernels.Axpy(out, a, v)
-		}
+		off := t.layerOff + (h/group)*hd
+		attendHead(s.xb[h*hd:(h+1)*hd], s.q[h*hd:(h+1)*hd], s.att[h*s.ctx:h*s.ctx+t.pos+1],
+			s.keys[off:], s.values[off:], kvDim, scale)
 	}
+}
+
+// attendHead is one head's attention at one position, shared by Forward,
+// Batch.Forward and Prefill so that all three give the same numbers:
+// scores of q (head_dim) against the len(att) cached keys, softmax, and the
+// weighted sum of the values into out (head_dim). keys and values start at
+// this head's slice of position 0; cached positions are kvDim apart.
+func attendHead(out, q, att, keys, values []float32, kvDim int, scale float32) {
+	kernels.AttnScores(att, q, keys, kvDim, scale)
+	kernels.Softmax(att)
+	kernels.AttnMix(out, att, values, kvDim)
 }
 
 // Forward runs one token at position pos through the model and returns the

@@ -94,22 +94,9 @@ func (t *prefillAttnTask) Run(lo, hi int) {
 	for item := lo; item < hi; item++ {
 		tok, h := item/c.NHeads, item%c.NHeads
 		pos := t.pos0 + tok
-		q := b.q[tok*c.Dim+h*hd : tok*c.Dim+(h+1)*hd]
-		att := b.att[item*s.ctx : item*s.ctx+pos+1]
-		kvh := h / group
-		for p := 0; p <= pos; p++ {
-			off := t.layerOff + p*kvDim + kvh*hd
-			att[p] = kernels.Dot(q, s.keys[off:off+hd]) * scale
-		}
-		kernels.Softmax(att)
-		out := b.xb[tok*c.Dim+h*hd : tok*c.Dim+(h+1)*hd]
-		clear(out)
-		for p := 0; p <= pos; p++ {
-			off := t.layerOff + p*kvDim + kvh*hd
-			a := att[p]
-			v := s.values[off : off+hd]
-			kernels.Axpy(out, a, v)
-		}
+		off := t.layerOff + (h/group)*hd
+		attendHead(b.xb[tok*c.Dim+h*hd:tok*c.Dim+(h+1)*hd], b.q[tok*c.Dim+h*hd:tok*c.Dim+(h+1)*hd],
+			b.att[item*s.ctx:item*s.ctx+pos+1], s.keys[off:], s.values[off:], kvDim, scale)
 	}
 }
 

@@ -192,3 +192,33 @@ func TestPoolRunIsComplete(t *testing.T) {
 		}
 	}
 }
+
+// stallTask blocks in the chunk holding item 0 until three quarters of all
+// items have been handled: with one fixed half per thread the other thread
+// could only ever do half, so only a pool whose threads take chunks as they
+// free up finishes it.
+type stallTask struct {
+	n    int
+	done atomic.Int32
+	ok   atomic.Bool
+}
+
+func (s *stallTask) Run(lo, hi int) {
+	if lo == 0 {
+		deadline := time.Now().Add(10 * time.Second)
+		for int(s.done.Load()) < 3*s.n/4 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		s.ok.Store(int(s.done.Load()) >= 3*s.n/4)
+	}
+	s.done.Add(int32(hi - lo))
+}
+
+func TestPoolStalledThreadHandsOverWork(t *testing.T) {
+	p := NewPool(2)
+	defer p.Close()
+	task := &stallTask{n: 1024}
+	p.Run(task.n, 16, task)
+	assert.True(t, task.ok.Load(), "the other thread did not take over the rest of the items")
+	assert.Equal(t, int32(task.n), task.done.Load())
+}

@@ -32,6 +32,8 @@ type Batch struct {
 	states []*State
 	pos    []int
 	mm     matMulTask
+	proj   projTask
+	ffn    gateUpTask
 	attn   batchAttnTask
 }
 
@@ -120,9 +122,8 @@ func (b *Batch) Forward(states []*State, tokens, pos []int) {
 		for i := 0; i < n; i++ {
 			kernels.RMSNorm(xb[i*dim:(i+1)*dim], x[i*dim:(i+1)*dim], ly.AttnNorm, c.NormEps)
 		}
-		mm(q, &ly.WQ, xb)
-		mm(k, &ly.WK, xb)
-		mm(v, &ly.WV, xb)
+		b.proj = projTask{out: [3][]float32{q, k, v}, w: [3]*kernels.Mat{&ly.WQ, &ly.WK, &ly.WV}, x: xb, n: n}
+		b.proj.run(b.pool)
 		for i, s := range states {
 			cs, sn := b.cos[i*hd/2:(i+1)*hd/2], b.sin[i*hd/2:(i+1)*hd/2]
 			kernels.RoPE(q[i*dim:(i+1)*dim], cs, sn)
@@ -138,9 +139,8 @@ func (b *Batch) Forward(states []*State, tokens, pos []int) {
 		for i := 0; i < n; i++ {
 			kernels.RMSNorm(xb[i*dim:(i+1)*dim], x[i*dim:(i+1)*dim], ly.FFNNorm, c.NormEps)
 		}
-		mm(hb, &ly.W1, xb)
-		mm(hb2, &ly.W3, xb)
-		kernels.SwiGLU(hb, hb2)
+		b.ffn = gateUpTask{h: hb, g: hb2, w1: &ly.W1, w3: &ly.W3, x: xb, n: n}
+		b.ffn.run(b.pool)
 		mm(xb2, &ly.W2, hb)
 		kernels.Add(x, xb2)
 	}

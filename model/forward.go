@@ -38,7 +38,8 @@ type State struct {
 	Hidden []float32
 
 	mv    matVecTask
-	mv3   matVec3Task
+	proj  projTask
+	ffn   gateUpTask
 	attn  attnTask
 	batch batchBufs // prefill buffers, grown on first use
 }
@@ -123,17 +124,18 @@ func (s *State) matVec(out []float32, w *kernels.Mat, x []float32) {
 	s.pool.Run(w.Rows, rowAlign(w), &s.mv)
 }
 
-// matVec3Task is up to three matrix-vector products of one input, split
-// over the pool as one task: q, k and v (or gate and up) in one hand-off,
-// so each worker streams one longer stretch of weights instead of three
-// short ones with a synchronisation between them.
-type matVec3Task struct {
-	out [3][]float32
+// projTask is up to three products of the same n inputs (q, k and v),
+// stacked by rows into one pool task: each worker streams long stretches
+// of weights with one hand-off instead of three, with a synchronisation
+// between them. n is 1 for a single sequence (MatMul is then MatVec).
+type projTask struct {
+	out [3][]float32 // out[i] is (n, w[i].Rows)
 	w   [3]*kernels.Mat
-	x   []float32
+	x   []float32 // (n, cols)
+	n   int
 }
 
-func (t *matVec3Task) Run(lo, hi int) {
+func (t *projTask) Run(lo, hi int) {
 	base := 0
 	for i, w := range t.w {
 		if w == nil {
@@ -142,30 +144,49 @@ func (t *matVec3Task) Run(lo, hi int) {
 		// rows [base, base+w.Rows) of the stacked task are this matrix's
 		a, b := max(lo, base), min(hi, base+w.Rows)
 		if a < b {
-			kernels.MatVec(t.out[i], w, t.x, a-base, b-base)
+			kernels.MatMul(t.out[i], w, t.x, t.n, a-base, b-base)
 		}
 		base += w.Rows
 	}
 }
 
-// matVec3 computes out_i = w_i · x for two or three matrices (w3 may be
-// nil) in one pool task.
-func (s *State) matVec3(o1 []float32, w1 *kernels.Mat, o2 []float32, w2 *kernels.Mat, o3 []float32, w3 *kernels.Mat, x []float32) {
-	rows := w1.Rows + w2.Rows
-	if w3 != nil {
-		rows += w3.Rows
-	}
-	if rowAlign(w1) == w1.Rows { // tiny model: no hand-off at all
-		s.matVec(o1, w1, x)
-		s.matVec(o2, w2, x)
-		if w3 != nil {
-			s.matVec(o3, w3, x)
+// run computes the products over pool: inline on the caller when the
+// matrices are so small that a hand-off costs more than the work.
+func (t *projTask) run(pool *kernels.Pool) {
+	rows := 0
+	for _, w := range t.w {
+		if w != nil {
+			rows += w.Rows
 		}
-		return
 	}
-	s.mv3 = matVec3Task{out: [3][]float32{o1, o2, o3}, w: [3]*kernels.Mat{w1, w2, w3}, x: x}
-	s.pool.Run(rows, 16, &s.mv3)
+	align := rowAlign(t.w[0])
+	if align == t.w[0].Rows {
+		align = rows
+	}
+	pool.Run(rows, align, t)
 }
+
+// gateUpTask is the first half of the feed-forward block for n inputs:
+// h = SwiGLU(W1·x, W3·x), split by hidden unit so that each worker applies
+// SwiGLU to the gate and up rows it has just computed (no serial SwiGLU
+// pass, no extra hand-off).
+type gateUpTask struct {
+	h, g   []float32 // (n, hidden_dim): gate then SwiGLU output, and up
+	w1, w3 *kernels.Mat
+	x      []float32 // (n, dim)
+	n      int
+}
+
+func (t *gateUpTask) Run(lo, hi int) {
+	kernels.MatMul(t.h, t.w1, t.x, t.n, lo, hi)
+	kernels.MatMul(t.g, t.w3, t.x, t.n, lo, hi)
+	hd := t.w1.Rows
+	for i := 0; i < t.n; i++ {
+		kernels.SwiGLU(t.h[i*hd+lo:i*hd+hi], t.g[i*hd+lo:i*hd+hi])
+	}
+}
+
+func (t *gateUpTask) run(pool *kernels.Pool) { pool.Run(t.w1.Rows, rowAlign(t.w1), t) }
 
 // rowAlign is the granule of the row split: 16 rows, so that two workers
 // never write the same 64-byte cache line of the output, and the whole
@@ -240,7 +261,8 @@ func (s *State) Forward(token, pos int) []float32 {
 		layerOff := l * s.ctx * kvDim
 		s.k = s.keys[layerOff+pos*kvDim : layerOff+(pos+1)*kvDim]
 		s.v = s.values[layerOff+pos*kvDim : layerOff+(pos+1)*kvDim]
-		s.matVec3(s.q, &ly.WQ, s.k, &ly.WK, s.v, &ly.WV, s.xb)
+		s.proj = projTask{out: [3][]float32{s.q, s.k, s.v}, w: [3]*kernels.Mat{&ly.WQ, &ly.WK, &ly.WV}, x: s.xb, n: 1}
+		s.proj.run(s.pool)
 		kernels.RoPE(s.q, s.cos, s.sin)
 		kernels.RoPE(s.k, s.cos, s.sin)
 
@@ -252,8 +274,8 @@ func (s *State) Forward(token, pos int) []float32 {
 		kernels.Add(s.x, s.xb2)
 
 		kernels.RMSNorm(s.xb, s.x, ly.FFNNorm, c.NormEps)
-		s.matVec3(s.hb, &ly.W1, s.hb2, &ly.W3, nil, nil, s.xb)
-		kernels.SwiGLU(s.hb, s.hb2)
+		s.ffn = gateUpTask{h: s.hb, g: s.hb2, w1: &ly.W1, w3: &ly.W3, x: s.xb, n: 1}
+		s.ffn.run(s.pool)
 		s.matVec(s.xb2, &ly.W2, s.hb)
 		kernels.Add(s.x, s.xb2)
 	}

@@ -21,9 +21,10 @@ type batchBufs struct {
 	cos  []float32 // (n, head_dim/2)
 	sin  []float32 // (n, head_dim/2)
 	mm   matMulTask
+	proj projTask
+	ffn  gateUpTask
 	attn prefillAttnTask
 	norm normRowsTask
-	glu  swigluRowsTask
 }
 
 func (b *batchBufs) grow(c *Config, n, ctx int) {
@@ -64,16 +65,6 @@ func (t *normRowsTask) Run(lo, hi int) {
 	for i := lo; i < hi; i++ {
 		kernels.RMSNorm(t.dst[i*t.dim:(i+1)*t.dim], t.src[i*t.dim:(i+1)*t.dim], t.w, t.eps)
 	}
-}
-
-// swigluRowsTask applies SwiGLU to each row of a batch.
-type swigluRowsTask struct {
-	h, g  []float32
-	width int
-}
-
-func (t *swigluRowsTask) Run(lo, hi int) {
-	kernels.SwiGLU(t.h[lo*t.width:hi*t.width], t.g[lo*t.width:hi*t.width])
 }
 
 // prefillAttnTask computes causal attention for (token, head) items.
@@ -149,9 +140,8 @@ func (s *State) Prefill(tokens []int, pos0 int, hidden []float32) []float32 {
 		// Positions are contiguous in the cache, so K and V land in place.
 		kc := s.keys[layerOff+pos0*kvDim : layerOff+(pos0+n)*kvDim]
 		vc := s.values[layerOff+pos0*kvDim : layerOff+(pos0+n)*kvDim]
-		mm(q, &ly.WQ, xb)
-		mm(kc, &ly.WK, xb)
-		mm(vc, &ly.WV, xb)
+		b.proj = projTask{out: [3][]float32{q, kc, vc}, w: [3]*kernels.Mat{&ly.WQ, &ly.WK, &ly.WV}, x: xb, n: n}
+		b.proj.run(s.pool)
 		for t := 0; t < n; t++ {
 			cs, sn := b.cos[t*hd/2:(t+1)*hd/2], b.sin[t*hd/2:(t+1)*hd/2]
 			kernels.RoPE(q[t*dim:(t+1)*dim], cs, sn)
@@ -163,10 +153,8 @@ func (s *State) Prefill(tokens []int, pos0 int, hidden []float32) []float32 {
 		kernels.Add(x, xb2)
 		b.norm = normRowsTask{xb, x, ly.FFNNorm, dim, c.NormEps}
 		s.pool.Run(n, 1, &b.norm)
-		mm(hb, &ly.W1, xb)
-		mm(hb2, &ly.W3, xb)
-		b.glu = swigluRowsTask{hb, hb2, c.HiddenDim}
-		s.pool.Run(n, 1, &b.glu)
+		b.ffn = gateUpTask{h: hb, g: hb2, w1: &ly.W1, w3: &ly.W3, x: xb, n: n}
+		b.ffn.run(s.pool)
 		mm(xb2, &ly.W2, hb)
 		kernels.Add(x, xb2)
 	}

@@ -246,12 +246,17 @@ func matMul(out []float32, m *Mat, x []float32, n, r0, r1 int) {
 				xp[j] = x[tj*cols : tj*cols+k]
 			}
 			if impl == implAVX512 {
-				// The first tile of an F32 group prefetches the next
+				// The first two tiles of an F32 group prefetch the next
 				// group (rows are contiguous, so it starts a row past
-				// w3), keeping memory busy while the other tiles compute.
+				// w3), rows 0-1 and rows 2-3: spread over both tiles of
+				// an 8-sequence batch, the weight stream keeps going
+				// while they compute. Prefetching the whole group in the
+				// first tile left memory idle during the second, and the
+				// step cost memory time plus compute time: 15.8 ms per
+				// stories110M step of 8 against 12.8 ms spread.
 				var pf uintptr
-				if t == 0 && m.Type == F32 && r+8 <= r1 {
-					pf = uintptr(unsafe.Pointer(&wr[3][0])) + uintptr(4*cols)
+				if t < 8 && m.Type == F32 && r+8 <= r1 {
+					pf = uintptr(unsafe.Pointer(&wr[3][0])) + uintptr(4*cols) + uintptr(t/4*8*cols)
 				}
 				mm4x4F32AVX512(&wr[0][0], &wr[1][0], &wr[2][0], &wr[3][0],
 					&xp[0][0], &xp[1][0], &xp[2][0], &xp[3][0], simd, pf, &tile)

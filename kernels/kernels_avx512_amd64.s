@@ -359,17 +359,13 @@ TEXT ·mm4x4F32AVX512(SB), NOSPLIT, $0-88
 	JZ    mmf32loop
 
 mmf32pfloop:
-	// the loop below, also prefetching 256 bytes of the next row group
-	// per step: the weights of a batched product stream from memory while
-	// this group's tiles compute, instead of the memory going idle during
-	// the tiles after the first
+	// the loop below, also prefetching 128 bytes (two rows' worth) of the
+	// next row group per step
 	CMPQ AX, BX
 	JAE  mmf32tail
 	PREFETCHT0 (R13)
 	PREFETCHT0 64(R13)
-	PREFETCHT0 128(R13)
-	PREFETCHT0 192(R13)
-	ADDQ $256, R13
+	ADDQ $128, R13
 	VMOVUPS (R8)(AX*4), Z16
 	VMOVUPS (R9)(AX*4), Z17
 	VMOVUPS (R10)(AX*4), Z18

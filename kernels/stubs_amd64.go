@@ -38,8 +38,8 @@ func mv4Q8AVX512(w0, w1, w2, w3 *byte, x *float32, nb int, pf uintptr, out *[4]f
 
 // mm4x4F32AVX512 sets out[4*v+r] = Σ_i w_r[i]*x_v[i] for 4 rows and 4
 // vectors, with the same per-pair arithmetic as mv4F32AVX512. Unless pf is
-// 0 it also prefetches the 16n bytes from pf (the next group of four F32
-// rows), spread over the loop.
+// 0 it also prefetches the 8n bytes from pf (two F32 rows of the next
+// group), two cache lines per 16-column step.
 //
 //go:noescape
 func mm4x4F32AVX512(w0, w1, w2, w3, x0, x1, x2, x3 *float32, n int, pf uintptr, out *[16]float32)

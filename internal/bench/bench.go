@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -43,7 +44,8 @@ type Row struct {
 	Threads      int     `json:"threads"`
 	WeightBytes  int64   `json:"weight_bytes_per_token"`
 	FileBytes    int64   `json:"file_bytes"`
-	LimitTokS    float64 `json:"limit_tok_s"` // bandwidth / weight bytes
+	BandwidthGBs float64 `json:"bandwidth_gb_s"` // measured between this row's decode tokens
+	LimitTokS    float64 `json:"limit_tok_s"`    // bandwidth / weight bytes
 	DecodeTokS   float64 `json:"decode_tok_s"`
 	DecodeRatio  float64 `json:"decode_ratio_to_limit"`
 	PrefillTokS  float64 `json:"prefill_tok_s"`
@@ -77,12 +79,9 @@ func Run(o Options) (*Result, error) {
 	}
 	res := &Result{Date: time.Now().UTC().Format(time.RFC3339), CPU: cpuName(), Cores: runtime.NumCPU(),
 		Kernels: kernels.Impl(), Bandwidth: map[int]float64{}, DecodeToks: o.DecodeTokens, PrefillLen: o.PrefillTokens, BatchSize: o.Batch}
-	for _, th := range o.Threads {
-		bw := Bandwidth(o.BandwidthMiB, th)
-		res.Bandwidth[th] = bw / 1e9
-		logf("bandwidth %d thread(s): %.1f GB/s", th, bw/1e9)
-	}
-	debug.FreeOSMemory()
+	// Each row's limit uses the bandwidth measured between its own decode
+	// tokens (see measure); the summary per thread count is their median.
+	perThreads := map[int][]float64{}
 	for _, shape := range o.Shapes {
 		cfg, ok := shapes[shape]
 		if !ok {
@@ -104,7 +103,9 @@ func Run(o Options) (*Result, error) {
 					return nil, err
 				}
 				row.Shape, row.Type = shape, typ
-				row.LimitTokS = res.Bandwidth[th] * 1e9 / float64(row.WeightBytes)
+				row.LimitTokS = row.BandwidthGBs * 1e9 / float64(row.WeightBytes)
+				perThreads[th] = append(perThreads[th], row.BandwidthGBs)
+				logf("%s %s, %d thread(s): bandwidth %.1f GB/s, decode %.0f tok/s", shape, typ, th, row.BandwidthGBs, row.DecodeTokS)
 				row.DecodeRatio = row.DecodeTokS / row.LimitTokS
 				if row.DecodeTokS > 0 {
 					row.BatchSpeedup = row.BatchTokS / row.DecodeTokS
@@ -115,6 +116,9 @@ func Run(o Options) (*Result, error) {
 				res.Rows = append(res.Rows, row)
 			}
 		}
+	}
+	for th, bws := range perThreads {
+		res.Bandwidth[th] = median(bws)
 	}
 	return res, nil
 }
@@ -163,6 +167,14 @@ func typedFile(f32 string, typ string) (string, error) {
 }
 
 // measure loads one model file and times decode, prefill and batched decode.
+//
+// Every figure is a median, the bandwidth's too: on a machine shared with
+// other jobs memory speed changes from second to second, and a best-of
+// bandwidth against a typical decode would understate the ratio as surely
+// as the reverse would overstate it. For the same reason the bandwidth
+// passes are taken between the decode tokens, so that limit and decode
+// see the same machine. The KV caches are warmed by an untimed pass first,
+// as they are when generate reuses its sequences from record to record.
 func measure(path string, threads int, o Options) (Row, error) {
 	m, err := model.Load(path, model.LoadOptions{NoTokenizer: true})
 	if err != nil {
@@ -186,32 +198,44 @@ func measure(path string, threads int, o Options) (Row, error) {
 	tok := func(i int) int { return 3 + (i*7919)%(vocab-3) }
 	n := min(o.DecodeTokens, ctx)
 
-	// Decode: one token at a time; warm up on the first 4 positions.
-	for p := 0; p < 4; p++ {
+	// Decode: one token at a time, after an untimed pass over the same
+	// positions; a bandwidth pass every few tokens.
+	for p := 0; p < n; p++ {
 		st.Forward(tok(p), p)
 	}
-	start := time.Now()
-	for p := 4; p < n; p++ {
-		st.Forward(tok(p), p)
-	}
-	row.DecodeTokS = float64(n-4) / time.Since(start).Seconds()
 	row.RSSBytes = rss()
+	bw := newBandwidthBuf(o.BandwidthMiB, pool)
+	every := max(1, n/8)
+	var tokTimes, bwRates []float64
+	for p := 0; p < n; p++ {
+		if p%every == 0 {
+			bwRates = append(bwRates, bw.pass())
+		}
+		t0 := time.Now()
+		st.Forward(tok(p), p)
+		tokTimes = append(tokTimes, time.Since(t0).Seconds())
+	}
+	bw = nil
+	debug.FreeOSMemory()
+	row.DecodeTokS = 1 / median(tokTimes)
+	row.BandwidthGBs = median(bwRates) / 1e9
 
-	// Prefill: the whole prompt as one batch, best of 3.
+	// Prefill: the whole prompt as one batch, median of 3.
 	pn := min(o.PrefillTokens, ctx)
 	prompt := make([]int, pn)
 	for i := range prompt {
 		prompt[i] = tok(i)
 	}
-	best := time.Duration(1 << 62)
+	var pre []float64
 	for r := 0; r < 3; r++ {
-		start = time.Now()
+		start := time.Now()
 		st.Prefill(prompt, 0, nil)
-		best = min(best, time.Since(start))
+		pre = append(pre, time.Since(start).Seconds())
 	}
-	row.PrefillTokS = float64(pn) / best.Seconds()
+	row.PrefillTokS = float64(pn) / median(pre)
 
-	// Batched decode: o.Batch sequences advance together.
+	// Batched decode: o.Batch sequences advance together; an untimed pass
+	// first, then the median step.
 	if o.Batch > 0 {
 		states := make([]*model.State, o.Batch)
 		for i := range states {
@@ -224,27 +248,47 @@ func measure(path string, threads int, o Options) (Row, error) {
 		pos := make([]int, o.Batch)
 		steps := max(n/2, 8)
 		steps = min(steps, ctx)
-		var el time.Duration
-		for p := 0; p < steps; p++ {
-			for i := range toks {
-				toks[i], pos[i] = tok(p*o.Batch+i), p
-			}
-			t0 := time.Now()
-			b.Forward(states, toks, pos)
-			if p >= 2 {
-				el += time.Since(t0)
+		var stepTimes []float64
+		for pass := 0; pass < 2; pass++ {
+			for p := 0; p < steps; p++ {
+				for i := range toks {
+					toks[i], pos[i] = tok(p*o.Batch+i), p
+				}
+				t0 := time.Now()
+				b.Forward(states, toks, pos)
+				if pass == 1 {
+					stepTimes = append(stepTimes, time.Since(t0).Seconds())
+				}
 			}
 		}
-		row.BatchTokS = float64((steps-2)*o.Batch) / el.Seconds()
+		row.BatchTokS = float64(o.Batch) / median(stepTimes)
 	}
 	return row, nil
 }
 
-// Bandwidth measures memory read bandwidth in bytes per second: the best
-// of several passes of a matrix-vector product over a matrix of mib MiB
-// (larger than the last-level cache), split across threads, with the
-// fastest kernel of this CPU — the read pattern of decode itself.
-func Bandwidth(mib, threads int) float64 {
+// median of xs (sorted in place); 0 for none.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	sort.Float64s(xs)
+	if len(xs)%2 == 1 {
+		return xs[len(xs)/2]
+	}
+	return (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
+}
+
+// bandwidthBuf measures memory read bandwidth: passes of a matrix-vector
+// product over a matrix of mib MiB (larger than the last-level cache),
+// split across the pool's threads, with the fastest kernel of this CPU —
+// the read pattern of decode itself.
+type bandwidthBuf struct {
+	mat  kernels.Mat
+	pool *kernels.Pool
+	task mvTask
+}
+
+func newBandwidthBuf(mib int, pool *kernels.Pool) *bandwidthBuf {
 	const cols = 4096
 	rows := mib << 20 / 4 / cols
 	w := make([]float32, rows*cols)
@@ -258,19 +302,16 @@ func Bandwidth(mib, threads int) float64 {
 		r ^= r << 5
 		w[i] = float32(r>>8) * (1.0 / (1 << 24))
 	}
-	mat := kernels.NewF32(w, rows, cols)
-	x := make([]float32, cols)
-	out := make([]float32, rows)
-	pool := kernels.NewPool(threads)
-	defer pool.Close()
-	t := &mvTask{out, &mat, x}
-	best := time.Duration(1 << 62)
-	for r := 0; r < 5; r++ {
-		start := time.Now()
-		pool.Run(rows, 1, t)
-		best = min(best, time.Since(start))
-	}
-	return float64(mat.Bytes()) / best.Seconds()
+	b := &bandwidthBuf{mat: kernels.NewF32(w, rows, cols), pool: pool}
+	b.task = mvTask{make([]float32, rows), &b.mat, make([]float32, cols)}
+	return b
+}
+
+// pass reads the whole matrix once and returns the rate in bytes/s.
+func (b *bandwidthBuf) pass() float64 {
+	start := time.Now()
+	b.pool.Run(b.mat.Rows, 16, &b.task)
+	return float64(b.mat.Bytes()) / time.Since(start).Seconds()
 }
 
 type mvTask struct {

@@ -31,8 +31,11 @@ func (c *BenchCmd) Help() string {
 they are reused), measures the machine's memory read bandwidth, then decode,
 prefill and batched-decode speed for each weight type and thread count.
 
-limit = bandwidth / bytes of weights read per token: the most tokens per
-second a memory-bound decoder can reach. ratio = decode / limit. batch is
+GB/s is the memory read bandwidth measured between that row's decode tokens
+(the machine's speed changes from second to second when it is shared).
+limit = GB/s / bytes of weights read per token: the most tokens per second a
+memory-bound decoder can reach. ratio = decode / limit. Every figure is a
+median (per token, per pass, per step), after an untimed warm-up pass. batch is
 the total tokens per second of --batch sequences decoded together, speedup its
 ratio to single-sequence decode. "vs prev" compares decode with the previous
 run.
@@ -73,11 +76,11 @@ func (c *BenchCmd) Run(g *Globals, io *IO) error {
 	}
 	fmt.Fprintf(io.Stdout, "cpu: %s, %d cores, kernels %s\n", res.CPU, res.Cores, res.Kernels)
 	for _, th := range c.Threads {
-		fmt.Fprintf(io.Stdout, "memory read bandwidth, %d thread(s): %.1f GB/s\n", th, res.Bandwidth[th])
+		fmt.Fprintf(io.Stdout, "memory read bandwidth, %d thread(s): %.1f GB/s (median of the rows)\n", th, res.Bandwidth[th])
 	}
 	fmt.Fprintln(io.Stdout)
 	tw := tabwriter.NewWriter(io.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "model\ttype\tthreads\tweights MB\tlimit tok/s\tdecode tok/s\tratio\tvs prev\tprefill tok/s\tbatch%d tok/s\tspeedup\tRSS MB\t\n", res.BatchSize)
+	fmt.Fprintf(tw, "model\ttype\tthreads\tweights MB\tGB/s\tlimit tok/s\tdecode tok/s\tratio\tvs prev\tprefill tok/s\tbatch%d tok/s\tspeedup\tRSS MB\t\n", res.BatchSize)
 	for _, r := range res.Rows {
 		vs := "-"
 		for _, p := range prev.Rows {
@@ -85,8 +88,8 @@ func (c *BenchCmd) Run(g *Globals, io *IO) error {
 				vs = fmt.Sprintf("%.2fx", r.DecodeTokS/p.DecodeTokS)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%.0f\t%.0f\t%.2f\t%s\t%.0f\t%.0f\t%.2fx\t%.0f\t\n",
-			r.Shape, strings.ToUpper(r.Type), r.Threads, float64(r.WeightBytes)/1e6, r.LimitTokS, r.DecodeTokS, r.DecodeRatio, vs,
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%.1f\t%.0f\t%.0f\t%.2f\t%s\t%.0f\t%.0f\t%.2fx\t%.0f\t\n",
+			r.Shape, strings.ToUpper(r.Type), r.Threads, float64(r.WeightBytes)/1e6, r.BandwidthGBs, r.LimitTokS, r.DecodeTokS, r.DecodeRatio, vs,
 			r.PrefillTokS, r.BatchTokS, r.BatchSpeedup, float64(r.RSSBytes)/1e6)
 	}
 	if err := tw.Flush(); err != nil {

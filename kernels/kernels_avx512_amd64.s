@@ -322,6 +322,23 @@ mvq8sum:
 	VFMADD231PS xv, Z18, a2 \
 	VFMADD231PS xv, Z19, a3
 
+// MM4X4STEP is one 16-column step of mm4x4F32AVX512: load the four weight
+// rows and four vectors at column AX, multiply-add all sixteen pairs.
+#define MM4X4STEP \
+	VMOVUPS (R8)(AX*4), Z16  \
+	VMOVUPS (R9)(AX*4), Z17  \
+	VMOVUPS (R10)(AX*4), Z18 \
+	VMOVUPS (R11)(AX*4), Z19 \
+	VMOVUPS (SI)(AX*4), Z20  \
+	VMOVUPS (DI)(AX*4), Z21  \
+	VMOVUPS (DX)(AX*4), Z22  \
+	VMOVUPS (R12)(AX*4), Z23 \
+	MMSTEP(Z20, Z0, Z1, Z2, Z3) \
+	MMSTEP(Z21, Z4, Z5, Z6, Z7) \
+	MMSTEP(Z22, Z8, Z9, Z10, Z11) \
+	MMSTEP(Z23, Z12, Z13, Z14, Z15) \
+	ADDQ $16, AX
+
 // func mm4x4F32AVX512(w0, w1, w2, w3, x0, x1, x2, x3 *float32, n int, out *[16]float32)
 // out[4*v+r] = dot(w_r[:n], x_v[:n]); accumulator of (r, v) is Z(4v+r).
 TEXT ·mm4x4F32AVX512(SB), NOSPLIT, $0-88
@@ -366,38 +383,14 @@ mmf32pfloop:
 	PREFETCHT0 (R13)
 	PREFETCHT0 64(R13)
 	ADDQ $128, R13
-	VMOVUPS (R8)(AX*4), Z16
-	VMOVUPS (R9)(AX*4), Z17
-	VMOVUPS (R10)(AX*4), Z18
-	VMOVUPS (R11)(AX*4), Z19
-	VMOVUPS (SI)(AX*4), Z20
-	VMOVUPS (DI)(AX*4), Z21
-	VMOVUPS (DX)(AX*4), Z22
-	VMOVUPS (R12)(AX*4), Z23
-	MMSTEP(Z20, Z0, Z1, Z2, Z3)
-	MMSTEP(Z21, Z4, Z5, Z6, Z7)
-	MMSTEP(Z22, Z8, Z9, Z10, Z11)
-	MMSTEP(Z23, Z12, Z13, Z14, Z15)
-	ADDQ $16, AX
+	MM4X4STEP
 	JMP  mmf32pfloop
 
 mmf32loop:
 	// for ; i < n&^15; i += 16 { load w_r[i:i+16] once, use it for 4 vectors }
 	CMPQ AX, BX
 	JAE  mmf32tail
-	VMOVUPS (R8)(AX*4), Z16
-	VMOVUPS (R9)(AX*4), Z17
-	VMOVUPS (R10)(AX*4), Z18
-	VMOVUPS (R11)(AX*4), Z19
-	VMOVUPS (SI)(AX*4), Z20
-	VMOVUPS (DI)(AX*4), Z21
-	VMOVUPS (DX)(AX*4), Z22
-	VMOVUPS (R12)(AX*4), Z23
-	MMSTEP(Z20, Z0, Z1, Z2, Z3)
-	MMSTEP(Z21, Z4, Z5, Z6, Z7)
-	MMSTEP(Z22, Z8, Z9, Z10, Z11)
-	MMSTEP(Z23, Z12, Z13, Z14, Z15)
-	ADDQ $16, AX
+	MM4X4STEP
 	JMP  mmf32loop
 
 mmf32tail:

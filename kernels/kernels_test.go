@@ -179,7 +179,7 @@ func TestMatMul(t *testing.T) {
 					if dt != Q8_0 && cols%5 != 0 && cols > 20 {
 						continue // every length is covered by TestMatVec; keep this one quick
 					}
-					for _, n := range []int{1, 2, 3, 4, 5, 8, 9} {
+					for _, n := range []int{1, 2, 3, 4, 5, 8, 9, 16, 24} {
 						for _, rs := range [][3]int{{1, 0, 1}, {5, 0, 5}, {7, 2, 7}, {9, 1, 6}} {
 							rows, r0, r1 := rs[0], rs[1], rs[2]
 							m := randMat(r, dt, rows, cols, 1)

@@ -334,3 +334,11 @@ func attnMix(out, att, values []float32, stride int) {
 	}
 	attnMixAxpy(out, att, values, stride)
 }
+
+func swiglu(h, g []float32) {
+	if impl == implAVX512 && len(h) > 0 {
+		swigluAVX512(&h[0], &g[0], len(h))
+		return
+	}
+	swigluGeneric(h, g)
+}

@@ -629,3 +629,91 @@ mix16store:
 mixdone:
 	VZEROUPPER
 	RET
+
+// Constants of swigluAVX512's e^x: the expf algorithm of exp.go (x = n·ln2
+// + r, a degree-6 polynomial in r, scaled by 2^n), sixteen lanes at a time.
+DATA expconst<>+0(SB)/4, $0x3fb8aa3b  // log2(e)
+DATA expconst<>+4(SB)/4, $0x3f317200  // ln2hi = 0.693145751953125
+DATA expconst<>+8(SB)/4, $0x35bfbe8e  // ln2lo = 1.42860682e-6
+DATA expconst<>+12(SB)/4, $0x3ab60b61 // 1/720
+DATA expconst<>+16(SB)/4, $0x3c088889 // 1/120
+DATA expconst<>+20(SB)/4, $0x3d2aaaab // 1/24
+DATA expconst<>+24(SB)/4, $0x3e2aaaab // 1/6
+DATA expconst<>+28(SB)/4, $0x3f000000 // 1/2
+DATA expconst<>+32(SB)/4, $0x3f800000 // 1
+DATA expconst<>+36(SB)/4, $0x42b20000 // 89: above it e^x is +Inf in float32
+DATA expconst<>+40(SB)/4, $0xc2d00000 // -104: below it e^x is 0
+GLOBL expconst<>(SB), RODATA|NOPTR, $44
+
+// SILU16 sets h (Z0) = h·sigmoid(h)·g (g in Z1) using Z2..Z5; the
+// broadcast constants are in Z20..Z30. Steps: x = -v, clamped to
+// [-104, 89] (a NaN stays NaN); n = round(x·log2e); r = x - n·ln2hi -
+// n·ln2lo; p = 1 + r(1 + r(1/2 + r(1/6 + r(1/24 + r(1/120 + r/720)))));
+// e^x = p·2^n (VSCALEFPS, which also gives +Inf and 0 at the ends); then
+// v·(1/(1 + e^x))·g.
+#define SILU16 \
+	VXORPS       Z2, Z2, Z2  \
+	VSUBPS       Z0, Z2, Z2  \
+	VMINPS       Z2, Z29, Z2 \
+	VMAXPS       Z2, Z30, Z2 \
+	VMULPS       Z20, Z2, Z3 \
+	VRNDSCALEPS  $0, Z3, Z3  \
+	VMOVAPS      Z2, Z4      \
+	VFNMADD231PS Z21, Z3, Z4 \
+	VFNMADD231PS Z22, Z3, Z4 \
+	VMOVAPS      Z23, Z5     \
+	VFMADD213PS  Z24, Z4, Z5 \
+	VFMADD213PS  Z25, Z4, Z5 \
+	VFMADD213PS  Z26, Z4, Z5 \
+	VFMADD213PS  Z27, Z4, Z5 \
+	VFMADD213PS  Z28, Z4, Z5 \
+	VFMADD213PS  Z28, Z4, Z5 \
+	VSCALEFPS    Z3, Z5, Z5  \
+	VADDPS       Z28, Z5, Z5 \
+	VDIVPS       Z5, Z28, Z5 \
+	VMULPS       Z5, Z0, Z0  \
+	VMULPS       Z1, Z0, Z0
+
+// func swigluAVX512(h, up *float32, n int)
+// h[i] = h[i]·sigmoid(h[i])·g[i] for i < n.
+TEXT ·swigluAVX512(SB), NOSPLIT, $0-24
+	MOVQ h+0(FP), DI
+	MOVQ up+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS expconst<>+0(SB), Z20
+	VBROADCASTSS expconst<>+4(SB), Z21
+	VBROADCASTSS expconst<>+8(SB), Z22
+	VBROADCASTSS expconst<>+12(SB), Z23
+	VBROADCASTSS expconst<>+16(SB), Z24
+	VBROADCASTSS expconst<>+20(SB), Z25
+	VBROADCASTSS expconst<>+24(SB), Z26
+	VBROADCASTSS expconst<>+28(SB), Z27
+	VBROADCASTSS expconst<>+32(SB), Z28
+	VBROADCASTSS expconst<>+36(SB), Z29
+	VBROADCASTSS expconst<>+40(SB), Z30
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-16, BX
+
+sgloop:
+	CMPQ AX, BX
+	JAE  sgtail
+	VMOVUPS (DI)(AX*4), Z0
+	VMOVUPS (SI)(AX*4), Z1
+	SILU16
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP  sgloop
+
+sgtail:
+	SUBQ AX, CX
+	JZ   sgdone
+	TAILMASK
+	VMOVUPS.Z (DI)(AX*4), K1, Z0
+	VMOVUPS.Z (SI)(AX*4), K1, Z1
+	SILU16
+	VMOVUPS Z0, K1, (DI)(AX*4)
+
+sgdone:
+	VZEROUPPER
+	RET

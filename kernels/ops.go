@@ -134,6 +134,10 @@ func SwiGLU(h, g []float32) {
 	if len(h) != len(g) {
 		panic("kernels: SwiGLU length mismatch")
 	}
+	swiglu(h, g)
+}
+
+func swigluGeneric(h, g []float32) {
 	for i, v := range h {
 		h[i] = v * (1 / (1 + expf(-v))) * g[i]
 	}

@@ -97,3 +97,9 @@ func axpyAVX512(y, x *float32, a float32, n int)
 //
 //go:noescape
 func mixF32AVX512(out, v *float32, stride int, a *float32, rows, n int)
+
+// swigluAVX512 sets h[i] = h[i]·sigmoid(h[i])·g[i] for i < n, with the
+// e^x of expf vectorised (within a few ulp of it, not bit-identical).
+//
+//go:noescape
+func swigluAVX512(h, up *float32, n int)

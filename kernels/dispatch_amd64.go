@@ -342,3 +342,11 @@ func swiglu(h, g []float32) {
 	}
 	swigluGeneric(h, g)
 }
+
+func softmax(x []float32) {
+	if impl == implAVX512 {
+		softmaxAVX512(&x[0], len(x))
+		return
+	}
+	softmaxGeneric(x)
+}

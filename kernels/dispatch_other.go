@@ -31,3 +31,5 @@ func attnScores(att, q, keys []float32, stride int, scale float32) {
 func attnMix(out, att, values []float32, stride int) { attnMixAxpy(out, att, values, stride) }
 
 func swiglu(h, g []float32) { swigluGeneric(h, g) }
+
+func softmax(x []float32) { softmaxGeneric(x) }

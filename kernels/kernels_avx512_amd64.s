@@ -645,15 +645,12 @@ DATA expconst<>+36(SB)/4, $0x42b20000 // 89: above it e^x is +Inf in float32
 DATA expconst<>+40(SB)/4, $0xc2d00000 // -104: below it e^x is 0
 GLOBL expconst<>(SB), RODATA|NOPTR, $44
 
-// SILU16 sets h (Z0) = h·sigmoid(h)·g (g in Z1) using Z2..Z5; the
-// broadcast constants are in Z20..Z30. Steps: x = -v, clamped to
-// [-104, 89] (a NaN stays NaN); n = round(x·log2e); r = x - n·ln2hi -
-// n·ln2lo; p = 1 + r(1 + r(1/2 + r(1/6 + r(1/24 + r(1/120 + r/720)))));
-// e^x = p·2^n (VSCALEFPS, which also gives +Inf and 0 at the ends); then
-// v·(1/(1 + e^x))·g.
-#define SILU16 \
-	VXORPS       Z2, Z2, Z2  \
-	VSUBPS       Z0, Z2, Z2  \
+// EXPF16 sets Z5 = e^Z2, sixteen lanes, using Z3 and Z4; the broadcast
+// constants are in Z20..Z30. Steps: x clamped to [-104, 89] (a NaN stays
+// NaN); n = round(x·log2e); r = x - n·ln2hi - n·ln2lo; p = 1 + r(1 +
+// r(1/2 + r(1/6 + r(1/24 + r(1/120 + r/720))))); e^x = p·2^n (VSCALEFPS,
+// which also gives +Inf and 0 at the ends).
+#define EXPF16 \
 	VMINPS       Z2, Z29, Z2 \
 	VMAXPS       Z2, Z30, Z2 \
 	VMULPS       Z20, Z2, Z3 \
@@ -668,11 +665,32 @@ GLOBL expconst<>(SB), RODATA|NOPTR, $44
 	VFMADD213PS  Z27, Z4, Z5 \
 	VFMADD213PS  Z28, Z4, Z5 \
 	VFMADD213PS  Z28, Z4, Z5 \
-	VSCALEFPS    Z3, Z5, Z5  \
-	VADDPS       Z28, Z5, Z5 \
-	VDIVPS       Z5, Z28, Z5 \
-	VMULPS       Z5, Z0, Z0  \
-	VMULPS       Z1, Z0, Z0
+	VSCALEFPS    Z3, Z5, Z5
+
+// EXPCONSTS broadcasts EXPF16's constants into Z20..Z30.
+#define EXPCONSTS \
+	VBROADCASTSS expconst<>+0(SB), Z20 \
+	VBROADCASTSS expconst<>+4(SB), Z21 \
+	VBROADCASTSS expconst<>+8(SB), Z22 \
+	VBROADCASTSS expconst<>+12(SB), Z23 \
+	VBROADCASTSS expconst<>+16(SB), Z24 \
+	VBROADCASTSS expconst<>+20(SB), Z25 \
+	VBROADCASTSS expconst<>+24(SB), Z26 \
+	VBROADCASTSS expconst<>+28(SB), Z27 \
+	VBROADCASTSS expconst<>+32(SB), Z28 \
+	VBROADCASTSS expconst<>+36(SB), Z29 \
+	VBROADCASTSS expconst<>+40(SB), Z30
+
+// SILU16 sets h (Z0) = h·sigmoid(h)·g (g in Z1): v·(1/(1 + e^-v))·g,
+// using Z2..Z5.
+#define SILU16 \
+	VXORPS Z2, Z2, Z2  \
+	VSUBPS Z0, Z2, Z2  \
+	EXPF16             \
+	VADDPS Z28, Z5, Z5 \
+	VDIVPS Z5, Z28, Z5 \
+	VMULPS Z5, Z0, Z0  \
+	VMULPS Z1, Z0, Z0
 
 // func swigluAVX512(h, up *float32, n int)
 // h[i] = h[i]·sigmoid(h[i])·g[i] for i < n.
@@ -680,17 +698,7 @@ TEXT ·swigluAVX512(SB), NOSPLIT, $0-24
 	MOVQ h+0(FP), DI
 	MOVQ up+8(FP), SI
 	MOVQ n+16(FP), CX
-	VBROADCASTSS expconst<>+0(SB), Z20
-	VBROADCASTSS expconst<>+4(SB), Z21
-	VBROADCASTSS expconst<>+8(SB), Z22
-	VBROADCASTSS expconst<>+12(SB), Z23
-	VBROADCASTSS expconst<>+16(SB), Z24
-	VBROADCASTSS expconst<>+20(SB), Z25
-	VBROADCASTSS expconst<>+24(SB), Z26
-	VBROADCASTSS expconst<>+28(SB), Z27
-	VBROADCASTSS expconst<>+32(SB), Z28
-	VBROADCASTSS expconst<>+36(SB), Z29
-	VBROADCASTSS expconst<>+40(SB), Z30
+	EXPCONSTS
 	XORQ AX, AX
 	MOVQ CX, BX
 	ANDQ $-16, BX
@@ -715,5 +723,109 @@ sgtail:
 	VMOVUPS Z0, K1, (DI)(AX*4)
 
 sgdone:
+	VZEROUPPER
+	RET
+
+// neginf is -Inf, the identity of max.
+DATA neginf<>+0(SB)/4, $0xff800000
+GLOBL neginf<>(SB), RODATA|NOPTR, $4
+
+// func softmaxAVX512(x *float32, n int)
+// x[i] = e^(x[i]-max) / Σ e^(x[j]-max), n >= 1: the maximum, then the
+// exponentials and their sum in sixteen lanes, then one scaling pass.
+// BX = n&^15 (whole vectors), DX = n%16, K1 = the tail's lanes.
+TEXT ·softmaxAVX512(SB), NOSPLIT, $0-16
+	MOVQ x+0(FP), DI
+	MOVQ n+8(FP), CX
+	EXPCONSTS
+	MOVQ CX, BX
+	ANDQ $-16, BX
+	MOVQ CX, DX
+	SUBQ BX, DX
+	MOVQ DX, CX
+	MOVL $1, R8
+	SHLL CX, R8
+	DECL R8
+	KMOVW R8, K1
+	VBROADCASTSS neginf<>(SB), Z6
+	XORQ AX, AX
+
+smmax:
+	CMPQ AX, BX
+	JAE  smmaxtail
+	VMAXPS (DI)(AX*4), Z6, Z6
+	ADDQ $16, AX
+	JMP  smmax
+
+smmaxtail:
+	TESTQ DX, DX
+	JZ    smmaxred
+	VBROADCASTSS neginf<>(SB), Z7
+	VMOVUPS (DI)(AX*4), K1, Z7
+	VMAXPS Z7, Z6, Z6
+
+smmaxred:
+	VEXTRACTF64X4 $1, Z6, Y7
+	VMAXPS Y7, Y6, Y6
+	VEXTRACTF128 $1, Y6, X7
+	VMAXPS X7, X6, X6
+	VPERMILPS $0x4E, X6, X7
+	VMAXPS X7, X6, X6
+	VPERMILPS $0xB1, X6, X7
+	VMAXPS X7, X6, X6
+	VBROADCASTSS X6, Z6
+	VXORPS Z8, Z8, Z8
+	XORQ AX, AX
+
+smexp:
+	CMPQ AX, BX
+	JAE  smexptail
+	VMOVUPS (DI)(AX*4), Z2
+	VSUBPS Z6, Z2, Z2
+	EXPF16
+	VMOVUPS Z5, (DI)(AX*4)
+	VADDPS Z5, Z8, Z8
+	ADDQ $16, AX
+	JMP  smexp
+
+smexptail:
+	TESTQ DX, DX
+	JZ    smsum
+	VMOVUPS.Z (DI)(AX*4), K1, Z2
+	VSUBPS Z6, Z2, Z2
+	EXPF16
+	VMOVUPS Z5, K1, (DI)(AX*4)
+	VADDPS Z5, Z8, K1, Z8
+
+smsum:
+	// 1/Σ, the lanes added pairwise; X28 holds 1
+	VEXTRACTF64X4 $1, Z8, Y7
+	VADDPS Y7, Y8, Y8
+	VEXTRACTF128 $1, Y8, X7
+	VADDPS X7, X8, X8
+	VPERMILPS $0x4E, X8, X7
+	VADDPS X7, X8, X8
+	VPERMILPS $0xB1, X8, X7
+	VADDPS X7, X8, X8
+	VDIVSS X8, X28, X8
+	VBROADCASTSS X8, Z9
+	XORQ AX, AX
+
+smscale:
+	CMPQ AX, BX
+	JAE  smscaletail
+	VMULPS (DI)(AX*4), Z9, Z10
+	VMOVUPS Z10, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP  smscale
+
+smscaletail:
+	TESTQ DX, DX
+	JZ    smdone
+	VMOVUPS.Z (DI)(AX*4), K1, Z10
+	VMULPS Z10, Z9, Z10
+	VMOVUPS Z10, K1, (DI)(AX*4)
+
+smdone:
 	VZEROUPPER
 	RET

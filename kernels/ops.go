@@ -111,6 +111,10 @@ func Softmax(x []float32) {
 	if len(x) == 0 {
 		return
 	}
+	softmax(x)
+}
+
+func softmaxGeneric(x []float32) {
 	mx := x[0]
 	for _, v := range x[1:] {
 		if v > mx {

@@ -103,3 +103,9 @@ func mixF32AVX512(out, v *float32, stride int, a *float32, rows, n int)
 //
 //go:noescape
 func swigluAVX512(h, up *float32, n int)
+
+// softmaxAVX512 replaces x[:n] (n >= 1) with its softmax, with the e^x of
+// swigluAVX512 and the sum taken in sixteen lanes.
+//
+//go:noescape
+func softmaxAVX512(x *float32, n int)

@@ -34,6 +34,7 @@ type Options struct {
 	PrefillTokens int      // prompt length of the prefill measurement
 	Batch         int      // sequences of the batched-decode measurement
 	BandwidthMiB  int      // size of the bandwidth buffer (must exceed the last-level cache)
+	Repeat        int      // rounds over all rows; each figure is the median over rounds
 	Log           func(format string, a ...any)
 }
 
@@ -67,6 +68,7 @@ type Result struct {
 	DecodeToks int             `json:"decode_tokens"`
 	PrefillLen int             `json:"prefill_tokens"`
 	BatchSize  int             `json:"batch"`
+	Repeat     int             `json:"repeat"`
 }
 
 var shapes = map[string]model.Config{"stories15M": model.Stories15M, "stories110M": model.Stories110M}
@@ -78,10 +80,18 @@ func Run(o Options) (*Result, error) {
 		logf = func(string, ...any) {}
 	}
 	res := &Result{Date: time.Now().UTC().Format(time.RFC3339), CPU: cpuName(), Cores: runtime.NumCPU(),
-		Kernels: kernels.Impl(), Bandwidth: map[int]float64{}, DecodeToks: o.DecodeTokens, PrefillLen: o.PrefillTokens, BatchSize: o.Batch}
+		Kernels: kernels.Impl(), Bandwidth: map[int]float64{}, DecodeToks: o.DecodeTokens, PrefillLen: o.PrefillTokens, BatchSize: o.Batch,
+		Repeat: max(1, o.Repeat)}
 	// Each row's limit uses the bandwidth measured between its own decode
 	// tokens (see measure); the summary per thread count is their median.
 	perThreads := map[int][]float64{}
+	type key struct {
+		shape, typ string
+		threads    int
+	}
+	var order []key
+	rounds := map[key][]Row{}
+	paths := map[key]string{}
 	for _, shape := range o.Shapes {
 		cfg, ok := shapes[shape]
 		if !ok {
@@ -97,25 +107,39 @@ func Run(o Options) (*Result, error) {
 				return nil, err
 			}
 			for _, th := range o.Threads {
-				logf("measuring %s %s, %d thread(s)", shape, typ, th)
-				row, err := measure(path, th, o)
-				if err != nil {
-					return nil, err
-				}
-				row.Shape, row.Type = shape, typ
-				row.LimitTokS = row.BandwidthGBs * 1e9 / float64(row.WeightBytes)
-				perThreads[th] = append(perThreads[th], row.BandwidthGBs)
-				logf("%s %s, %d thread(s): bandwidth %.1f GB/s, decode %.0f tok/s", shape, typ, th, row.BandwidthGBs, row.DecodeTokS)
-				row.DecodeRatio = row.DecodeTokS / row.LimitTokS
-				if row.DecodeTokS > 0 {
-					row.BatchSpeedup = row.BatchTokS / row.DecodeTokS
-				}
-				if o.Batch > 0 {
-					row.BatchRatio = row.BatchTokS / float64(o.Batch) / row.LimitTokS
-				}
-				res.Rows = append(res.Rows, row)
+				k := key{shape, typ, th}
+				order = append(order, k)
+				paths[k] = path
 			}
 		}
+	}
+	// Rounds go over every row before repeating any, so that a slow
+	// stretch of a shared machine lands in one round of many rows rather
+	// than in every round of one row.
+	for round := 0; round < max(1, o.Repeat); round++ {
+		for _, k := range order {
+			logf("measuring %s %s, %d thread(s), round %d", k.shape, k.typ, k.threads, round+1)
+			row, err := measure(paths[k], k.threads, o)
+			if err != nil {
+				return nil, err
+			}
+			row.Shape, row.Type = k.shape, k.typ
+			row.LimitTokS = row.BandwidthGBs * 1e9 / float64(row.WeightBytes)
+			row.DecodeRatio = row.DecodeTokS / row.LimitTokS
+			if row.DecodeTokS > 0 {
+				row.BatchSpeedup = row.BatchTokS / row.DecodeTokS
+			}
+			if o.Batch > 0 {
+				row.BatchRatio = row.BatchTokS / float64(o.Batch) / row.LimitTokS
+			}
+			logf("%s %s, %d thread(s): bandwidth %.1f GB/s, decode %.0f tok/s", k.shape, k.typ, k.threads, row.BandwidthGBs, row.DecodeTokS)
+			rounds[k] = append(rounds[k], row)
+		}
+	}
+	for _, k := range order {
+		row := medianRow(rounds[k])
+		perThreads[k.threads] = append(perThreads[k.threads], row.BandwidthGBs)
+		res.Rows = append(res.Rows, row)
 	}
 	for th, bws := range perThreads {
 		res.Bandwidth[th] = median(bws)
@@ -264,6 +288,32 @@ func measure(path string, threads int, o Options) (Row, error) {
 		row.BatchTokS = float64(o.Batch) / median(stepTimes)
 	}
 	return row, nil
+}
+
+// medianRow is the rounds of one row folded into one: each rate and ratio
+// the median over rounds (each ratio computed within its round, where
+// decode and bandwidth were measured together), and the largest RSS.
+func medianRow(rs []Row) Row {
+	out := rs[0]
+	pick := func(f func(*Row) *float64) {
+		xs := make([]float64, len(rs))
+		for i := range rs {
+			xs[i] = *f(&rs[i])
+		}
+		*f(&out) = median(xs)
+	}
+	pick(func(r *Row) *float64 { return &r.BandwidthGBs })
+	pick(func(r *Row) *float64 { return &r.LimitTokS })
+	pick(func(r *Row) *float64 { return &r.DecodeTokS })
+	pick(func(r *Row) *float64 { return &r.DecodeRatio })
+	pick(func(r *Row) *float64 { return &r.PrefillTokS })
+	pick(func(r *Row) *float64 { return &r.BatchTokS })
+	pick(func(r *Row) *float64 { return &r.BatchSpeedup })
+	pick(func(r *Row) *float64 { return &r.BatchRatio })
+	for _, r := range rs {
+		out.RSSBytes = max(out.RSSBytes, r.RSSBytes)
+	}
+	return out
 }
 
 // median of xs (sorted in place); 0 for none.

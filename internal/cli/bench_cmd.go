@@ -21,6 +21,7 @@ type BenchCmd struct {
 	PrefillTokens int      `default:"128" help:"Prompt length of the prefill measurement."`
 	Batch         int      `default:"8" help:"Sequences of the batched-decode measurement (0: skip)."`
 	BandwidthMiB  int      `name:"bandwidth-mib" default:"1024" help:"Size of the buffer read to measure memory bandwidth; must exceed the last-level cache."`
+	Repeat        int      `default:"1" help:"Rounds over all rows; each figure is then the median over rounds (ratios taken within each round)."`
 	JSON          string   `help:"Also write the results as JSON to this file." type:"path"`
 	Previous      string   `help:"Earlier JSON results to compare with (default: the last run, kept in the synth folder)." type:"path"`
 }
@@ -42,7 +43,8 @@ run.
 
 Examples:
   degen bench
-  degen bench --shapes stories15M --types f32 --threads 2 --json bench.json`
+  degen bench --shapes stories15M --types f32 --threads 2 --json bench.json
+  degen bench --repeat 3    # on a shared machine: medians over three rounds`
 }
 
 // Run benchmarks.
@@ -68,13 +70,16 @@ func (c *BenchCmd) Run(g *Globals, io *IO) error {
 	}
 	res, err := bench.Run(bench.Options{
 		Dir: dir, Shapes: c.Shapes, Types: c.Types, Threads: c.Threads,
-		DecodeTokens: c.DecodeTokens, PrefillTokens: c.PrefillTokens, Batch: c.Batch, BandwidthMiB: c.BandwidthMiB,
+		DecodeTokens: c.DecodeTokens, PrefillTokens: c.PrefillTokens, Batch: c.Batch, BandwidthMiB: c.BandwidthMiB, Repeat: c.Repeat,
 		Log: func(f string, a ...any) { g.logf(io, f, a...) },
 	})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(io.Stdout, "cpu: %s, %d cores, kernels %s\n", res.CPU, res.Cores, res.Kernels)
+	if res.Repeat > 1 {
+		fmt.Fprintf(io.Stdout, "medians over %d rounds\n", res.Repeat)
+	}
 	for _, th := range c.Threads {
 		fmt.Fprintf(io.Stdout, "memory read bandwidth, %d thread(s): %.1f GB/s (median of the rows)\n", th, res.Bandwidth[th])
 	}

@@ -292,7 +292,9 @@ func measure(path string, threads int, o Options) (Row, error) {
 
 // medianRow is the rounds of one row folded into one: each rate and ratio
 // the median over rounds (each ratio computed within its round, where
-// decode and bandwidth were measured together), and the largest RSS.
+// decode and bandwidth were measured together), and the smallest RSS: the
+// process also holds heap the Go runtime kept from the rows measured
+// before, more of it in later rounds, and that is not this row's.
 func medianRow(rs []Row) Row {
 	out := rs[0]
 	pick := func(f func(*Row) *float64) {
@@ -311,7 +313,7 @@ func medianRow(rs []Row) Row {
 	pick(func(r *Row) *float64 { return &r.BatchSpeedup })
 	pick(func(r *Row) *float64 { return &r.BatchRatio })
 	for _, r := range rs {
-		out.RSSBytes = max(out.RSSBytes, r.RSSBytes)
+		out.RSSBytes = min(out.RSSBytes, r.RSSBytes)
 	}
 	return out
 }

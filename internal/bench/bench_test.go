@@ -14,7 +14,7 @@ func TestMedian(t *testing.T) {
 
 // TestMedianRow: each figure is its own median over rounds (so the ratio is
 // the median of the per-round ratios, not the ratio of two medians), RSS is
-// the largest, and the fixed facts of the row are kept.
+// the smallest, and the fixed facts of the row are kept.
 func TestMedianRow(t *testing.T) {
 	rs := []Row{
 		{Shape: "s", Type: "f32", Threads: 2, WeightBytes: 100, BandwidthGBs: 50, DecodeTokS: 90, DecodeRatio: 0.9, BatchTokS: 400, RSSBytes: 10},
@@ -26,7 +26,7 @@ func TestMedianRow(t *testing.T) {
 	assert.Equal(t, 90.0, m.DecodeTokS)
 	assert.Equal(t, 0.9, m.DecodeRatio)
 	assert.Equal(t, 400.0, m.BatchTokS)
-	assert.Equal(t, int64(30), m.RSSBytes)
+	assert.Equal(t, int64(10), m.RSSBytes)
 	assert.Equal(t, "s", m.Shape)
 	assert.Equal(t, int64(100), m.WeightBytes)
 	assert.Equal(t, 90.0, rs[0].DecodeTokS, "the rounds themselves are left alone")

@@ -21,5 +21,6 @@ func mapFile(f *os.File, size int64) ([]byte, func() error, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("mmap: %w", err)
 	}
+	adviseHuge(data)
 	return data, func() error { return syscall.Munmap(data) }, nil
 }

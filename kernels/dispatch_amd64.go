@@ -213,6 +213,10 @@ func matMul(out []float32, m *Mat, x []float32, n, r0, r1 int) {
 		return
 	}
 	simd := simdCols(k)
+	if impl == implAVX512 && m.Type == Q8_0 && n <= 16 {
+		matMulQ8(out, m, x, n, r0, r1)
+		return
+	}
 
 	var buf *[]float32
 	if m.Type != F32 {
@@ -349,4 +353,47 @@ func softmax(x []float32) {
 		return
 	}
 	softmaxGeneric(x)
+}
+
+// matMulQ8 is matMul for Q8_0 weights and a decode-sized batch on AVX-512:
+// 4-row by 4-vector tiles that dequantise the rows in registers. With 8
+// vectors it runs at 234 GFLOP/s on 2 threads against 126 for dequantising
+// each group of rows into a float32 scratch block first (which writes four
+// bytes for every weight byte read). Each tile dequantises again, so for a
+// long prompt the scratch block, dequantised once for all tiles, is faster
+// (310 GFLOP/s against 247 with 64 vectors) and prefill keeps it.
+func matMulQ8(out []float32, m *Mat, x []float32, n, r0, r1 int) {
+	rows, cols := m.Rows, m.Cols
+	rb := m.Type.RowBytes(cols)
+	nb := cols / Q8Block
+	var tile [16]float32
+	for r := r0; r < r1; r += 4 {
+		nr := min(4, r1-r)
+		var wr [4]*byte // the rows of this group, last repeated
+		for i := range wr {
+			wr[i] = &m.Raw[(r+min(i, nr-1))*rb]
+		}
+		next := uintptr(unsafe.Pointer(wr[0]))
+		if r+8 <= r1 {
+			next += uintptr(4 * rb)
+		}
+		for t := 0; t < n; t += 4 {
+			nv := min(4, n-t)
+			var xp [4]*float32 // the vectors of this tile, last repeated
+			for j := range xp {
+				xp[j] = &x[(t+min(j, nv-1))*cols]
+			}
+			pf := next
+			if t > 0 {
+				pf = uintptr(unsafe.Pointer(wr[0])) // already in cache
+			}
+			mm4x4Q8AVX512(wr[0], wr[1], wr[2], wr[3], xp[0], xp[1], xp[2], xp[3], nb, pf, &tile)
+			for j := 0; j < nv; j++ {
+				o := out[(t+j)*rows+r : (t+j)*rows+r+nr]
+				for i := range o {
+					o[i] = tile[4*j+i]
+				}
+			}
+		}
+	}
 }

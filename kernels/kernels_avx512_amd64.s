@@ -829,3 +829,121 @@ smscaletail:
 smdone:
 	VZEROUPPER
 	RET
+
+// Q8W dequantises sixteen weights of one row: w = float32(q[off:off+16])·d,
+// exact in float32 (an 8-bit integer times a half's 11-bit significand).
+#define Q8W(off, p, d, w) \
+	VPMOVSXBD off(p), w \
+	VCVTDQ2PS w, w      \
+	VMULPS    d, w, w
+
+// Q8TILE multiply-adds the dequantised rows Z20..Z23 with the vectors
+// Z24..Z27: accumulator of (row r, vector v) is Z(4v+r), as in
+// mm4x4F32AVX512.
+#define Q8TILE \
+	VFMADD231PS Z24, Z20, Z0  \
+	VFMADD231PS Z24, Z21, Z1  \
+	VFMADD231PS Z24, Z22, Z2  \
+	VFMADD231PS Z24, Z23, Z3  \
+	VFMADD231PS Z25, Z20, Z4  \
+	VFMADD231PS Z25, Z21, Z5  \
+	VFMADD231PS Z25, Z22, Z6  \
+	VFMADD231PS Z25, Z23, Z7  \
+	VFMADD231PS Z26, Z20, Z8  \
+	VFMADD231PS Z26, Z21, Z9  \
+	VFMADD231PS Z26, Z22, Z10 \
+	VFMADD231PS Z26, Z23, Z11 \
+	VFMADD231PS Z27, Z20, Z12 \
+	VFMADD231PS Z27, Z21, Z13 \
+	VFMADD231PS Z27, Z22, Z14 \
+	VFMADD231PS Z27, Z23, Z15
+
+// func mm4x4Q8AVX512(w0, w1, w2, w3 *byte, x0, x1, x2, x3 *float32, nb int, pf uintptr, out *[16]float32)
+// out[4*v+r] = Σ_b Σ_j (float32(q_r[b][j])·d_r[b])·x_v[32b+j] over nb Q8_0
+// blocks: the rows are dequantised in registers, sixteen weights at a
+// time, with the arithmetic of mv4Q8AVX512 (and so of dequantising the
+// rows and calling mm4x4F32AVX512), without writing them out. pf (the
+// next group of rows) is prefetched 136 bytes per block.
+TEXT ·mm4x4Q8AVX512(SB), NOSPLIT, $0-88
+	MOVQ w0+0(FP), R8
+	MOVQ w1+8(FP), R9
+	MOVQ w2+16(FP), R10
+	MOVQ w3+24(FP), R11
+	MOVQ x0+32(FP), SI
+	MOVQ x1+40(FP), DI
+	MOVQ x2+48(FP), DX
+	MOVQ x3+56(FP), R12
+	MOVQ nb+64(FP), CX
+	MOVQ pf+72(FP), R13
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
+	VXORPS Z13, Z13, Z13
+	VXORPS Z14, Z14, Z14
+	VXORPS Z15, Z15, Z15
+	TESTQ CX, CX
+	JZ    mmq8sum
+
+mmq8loop:
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 128(R13)
+	ADDQ $136, R13
+	Q8SCALE(R8, Y16, Z16)
+	Q8SCALE(R9, Y17, Z17)
+	Q8SCALE(R10, Y18, Z18)
+	Q8SCALE(R11, Y19, Z19)
+	// weights 0..15 of the block
+	Q8W(2, R8, Z16, Z20)
+	Q8W(2, R9, Z17, Z21)
+	Q8W(2, R10, Z18, Z22)
+	Q8W(2, R11, Z19, Z23)
+	VMOVUPS (SI), Z24
+	VMOVUPS (DI), Z25
+	VMOVUPS (DX), Z26
+	VMOVUPS (R12), Z27
+	Q8TILE
+	// weights 16..31
+	Q8W(18, R8, Z16, Z20)
+	Q8W(18, R9, Z17, Z21)
+	Q8W(18, R10, Z18, Z22)
+	Q8W(18, R11, Z19, Z23)
+	VMOVUPS 64(SI), Z24
+	VMOVUPS 64(DI), Z25
+	VMOVUPS 64(DX), Z26
+	VMOVUPS 64(R12), Z27
+	Q8TILE
+	ADDQ $34, R8
+	ADDQ $34, R9
+	ADDQ $34, R10
+	ADDQ $34, R11
+	ADDQ $128, SI
+	ADDQ $128, DI
+	ADDQ $128, DX
+	ADDQ $128, R12
+	DECQ CX
+	JNZ  mmq8loop
+
+mmq8sum:
+	VMOVDQU32 permidx<>(SB), Z31
+	MOVQ out+80(FP), DI
+	REDUCE4(Z0, Z1, Z2, Z3, Z28, Z29, Z31)
+	VMOVUPS X0, (DI)
+	REDUCE4(Z4, Z5, Z6, Z7, Z28, Z29, Z31)
+	VMOVUPS X4, 16(DI)
+	REDUCE4(Z8, Z9, Z10, Z11, Z28, Z29, Z31)
+	VMOVUPS X8, 32(DI)
+	REDUCE4(Z12, Z13, Z14, Z15, Z28, Z29, Z31)
+	VMOVUPS X12, 48(DI)
+	VZEROUPPER
+	RET

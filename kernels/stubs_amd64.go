@@ -109,3 +109,10 @@ func swigluAVX512(h, up *float32, n int)
 //
 //go:noescape
 func softmaxAVX512(x *float32, n int)
+
+// mm4x4Q8AVX512 is mm4x4F32AVX512 on Q8_0 rows of nb blocks, dequantised
+// in registers with the arithmetic of mv4Q8AVX512; pf (the next group of
+// rows) is prefetched 136 bytes per block.
+//
+//go:noescape
+func mm4x4Q8AVX512(w0, w1, w2, w3 *byte, x0, x1, x2, x3 *float32, nb int, pf uintptr, out *[16]float32)

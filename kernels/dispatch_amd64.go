@@ -217,6 +217,10 @@ func matMul(out []float32, m *Mat, x []float32, n, r0, r1 int) {
 		matMulQ8(out, m, x, n, r0, r1)
 		return
 	}
+	if impl == implAVX512 && m.Type == F16 && n <= 16 {
+		matMulF16(out, m, x, n, r0, r1)
+		return
+	}
 
 	var buf *[]float32
 	if m.Type != F32 {
@@ -388,6 +392,43 @@ func matMulQ8(out []float32, m *Mat, x []float32, n, r0, r1 int) {
 				pf = uintptr(unsafe.Pointer(wr[0])) // already in cache
 			}
 			mm4x4Q8AVX512(wr[0], wr[1], wr[2], wr[3], xp[0], xp[1], xp[2], xp[3], nb, pf, &tile)
+			for j := 0; j < nv; j++ {
+				o := out[(t+j)*rows+r : (t+j)*rows+r+nr]
+				for i := range o {
+					o[i] = tile[4*j+i]
+				}
+			}
+		}
+	}
+}
+
+// matMulF16 is matMulQ8's counterpart for F16 weights: the tiles convert
+// the halves in registers instead of into a float32 scratch block.
+func matMulF16(out []float32, m *Mat, x []float32, n, r0, r1 int) {
+	rows, cols := m.Rows, m.Cols
+	rb := 2 * cols
+	var tile [16]float32
+	for r := r0; r < r1; r += 4 {
+		nr := min(4, r1-r)
+		var wr [4]*uint16 // the rows of this group, last repeated
+		for i := range wr {
+			wr[i] = (*uint16)(unsafe.Pointer(&m.Raw[(r+min(i, nr-1))*rb]))
+		}
+		next := uintptr(unsafe.Pointer(wr[0]))
+		if r+8 <= r1 {
+			next += uintptr(4 * rb)
+		}
+		for t := 0; t < n; t += 4 {
+			nv := min(4, n-t)
+			var xp [4]*float32 // the vectors of this tile, last repeated
+			for j := range xp {
+				xp[j] = &x[(t+min(j, nv-1))*cols]
+			}
+			pf := next
+			if t > 0 {
+				pf = uintptr(unsafe.Pointer(wr[0])) // already in cache
+			}
+			mm4x4F16AVX512(wr[0], wr[1], wr[2], wr[3], xp[0], xp[1], xp[2], xp[3], cols, pf, &tile)
 			for j := 0; j < nv; j++ {
 				o := out[(t+j)*rows+r : (t+j)*rows+r+nr]
 				for i := range o {

@@ -116,3 +116,9 @@ func softmaxAVX512(x *float32, n int)
 //
 //go:noescape
 func mm4x4Q8AVX512(w0, w1, w2, w3 *byte, x0, x1, x2, x3 *float32, nb int, pf uintptr, out *[16]float32)
+
+// mm4x4F16AVX512 is mm4x4F32AVX512 on rows of IEEE halves, converted in
+// registers; pf (the next group of rows) is prefetched 128 bytes per step.
+//
+//go:noescape
+func mm4x4F16AVX512(w0, w1, w2, w3 *uint16, x0, x1, x2, x3 *float32, n int, pf uintptr, out *[16]float32)

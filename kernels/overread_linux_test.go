@@ -45,14 +45,26 @@ func TestNoOverread(t *testing.T) {
 			const rows = 5
 			x := fencedF32(t, randF32(r, n))
 			m := NewF32(fencedF32(t, randF32(r, rows*n)), rows, n)
-			out := make([]float32, 3*rows)
+			out := make([]float32, 3*max(rows, n))
 			MatVec(out[:rows], &m, x, 0, rows)
-			MatMul(out, &m, fencedF32(t, randF32(r, 3*n)), 3, 0, rows)
+			MatMul(out[:3*rows], &m, fencedF32(t, randF32(r, 3*n)), 3, 0, rows)
+
+			// attention: the last cached row ends at the fence, with the
+			// head packed (stride n) and inside a wider row (stride n+3)
+			for _, stride := range []int{n, n + 3} {
+				kv := fencedF32(t, randF32(r, (rows-1)*stride+n))
+				att := make([]float32, rows)
+				AttnScores(att, x, kv, stride, 0.5)
+				Softmax(fencedF32(t, att))
+				AttnMix(out[:n], fencedF32(t, att), kv, stride)
+			}
+			g := fencedF32(t, randF32(r, n))
+			SwiGLU(fencedF32(t, randF32(r, n)), g)
 
 			h := Mat{Type: F16, Rows: rows, Cols: n, Raw: fencedBytes(t, rows*2*n)}
 			copy(h.Raw, randF16Raw(r, rows*n))
 			MatVec(out[:rows], &h, x, 0, rows)
-			MatMul(out, &h, fencedF32(t, randF32(r, 3*n)), 3, 0, rows)
+			MatMul(out[:3*rows], &h, fencedF32(t, randF32(r, 3*n)), 3, 0, rows)
 		}
 		for nb := 1; nb <= 3; nb++ {
 			const rows = 5

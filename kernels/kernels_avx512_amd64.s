@@ -65,6 +65,19 @@ GLOBL permidx<>(SB), RODATA|NOPTR, $64
 	DECL  DX      \
 	KMOVW DX, K1
 
+// MM4X4PTRS loads the arguments w0..w3 (R8..R11) and x0..x3 (SI, DI, DX,
+// R12) shared by the 4x4 tile kernels. (Defined before the first TEXT, where
+// vet does not take its argument names for another function's.)
+#define MM4X4PTRS \
+	MOVQ w0+0(FP), R8  \
+	MOVQ w1+8(FP), R9  \
+	MOVQ w2+16(FP), R10 \
+	MOVQ w3+24(FP), R11 \
+	MOVQ x0+32(FP), SI  \
+	MOVQ x1+40(FP), DI  \
+	MOVQ x2+48(FP), DX  \
+	MOVQ x3+56(FP), R12
+
 // func dotAVX512(a, b *float32, n int) (s float32)
 TEXT ·dotAVX512(SB), NOSPLIT, $0-28
 	MOVQ a+0(FP), SI
@@ -353,6 +366,36 @@ mvq8sum:
 	VFMADD231PS xv, Z18, a2 \
 	VFMADD231PS xv, Z19, a3
 
+// MMX4 loads the four vectors at column AX into Z20..Z23 and multiply-adds
+// them with the weight rows in Z16..Z19; MMX4Z is the same with the lanes
+// of K1 only (a tail), the rest zero.
+#define MMX4 \
+	VMOVUPS (SI)(AX*4), Z20       \
+	VMOVUPS (DI)(AX*4), Z21       \
+	VMOVUPS (DX)(AX*4), Z22       \
+	VMOVUPS (R12)(AX*4), Z23      \
+	MMSTEP(Z20, Z0, Z1, Z2, Z3)   \
+	MMSTEP(Z21, Z4, Z5, Z6, Z7)   \
+	MMSTEP(Z22, Z8, Z9, Z10, Z11) \
+	MMSTEP(Z23, Z12, Z13, Z14, Z15)
+
+#define MMX4Z \
+	VMOVUPS.Z (SI)(AX*4), K1, Z20  \
+	VMOVUPS.Z (DI)(AX*4), K1, Z21  \
+	VMOVUPS.Z (DX)(AX*4), K1, Z22  \
+	VMOVUPS.Z (R12)(AX*4), K1, Z23 \
+	MMSTEP(Z20, Z0, Z1, Z2, Z3)    \
+	MMSTEP(Z21, Z4, Z5, Z6, Z7)    \
+	MMSTEP(Z22, Z8, Z9, Z10, Z11)  \
+	MMSTEP(Z23, Z12, Z13, Z14, Z15)
+
+// TAILMASK13 is TAILMASK through R13, for kernels whose DX is in use.
+#define TAILMASK13 \
+	MOVL  $1, R13 \
+	SHLL  CX, R13 \
+	DECL  R13     \
+	KMOVW R13, K1
+
 // MM4X4STEP is one 16-column step of mm4x4F32AVX512: load the four weight
 // rows and four vectors at column AX, multiply-add all sixteen pairs.
 #define MM4X4STEP \
@@ -360,27 +403,13 @@ mvq8sum:
 	VMOVUPS (R9)(AX*4), Z17  \
 	VMOVUPS (R10)(AX*4), Z18 \
 	VMOVUPS (R11)(AX*4), Z19 \
-	VMOVUPS (SI)(AX*4), Z20  \
-	VMOVUPS (DI)(AX*4), Z21  \
-	VMOVUPS (DX)(AX*4), Z22  \
-	VMOVUPS (R12)(AX*4), Z23 \
-	MMSTEP(Z20, Z0, Z1, Z2, Z3) \
-	MMSTEP(Z21, Z4, Z5, Z6, Z7) \
-	MMSTEP(Z22, Z8, Z9, Z10, Z11) \
-	MMSTEP(Z23, Z12, Z13, Z14, Z15) \
+	MMX4                     \
 	ADDQ $16, AX
 
 // func mm4x4F32AVX512(w0, w1, w2, w3, x0, x1, x2, x3 *float32, n int, out *[16]float32)
 // out[4*v+r] = dot(w_r[:n], x_v[:n]); accumulator of (r, v) is Z(4v+r).
 TEXT ·mm4x4F32AVX512(SB), NOSPLIT, $0-88
-	MOVQ w0+0(FP), R8
-	MOVQ w1+8(FP), R9
-	MOVQ w2+16(FP), R10
-	MOVQ w3+24(FP), R11
-	MOVQ x0+32(FP), SI
-	MOVQ x1+40(FP), DI
-	MOVQ x2+48(FP), DX
-	MOVQ x3+56(FP), R12
+	MM4X4PTRS
 	MOVQ n+64(FP), CX
 	MOVQ pf+72(FP), R13
 	ZERO16
@@ -413,22 +442,12 @@ mmf32tail:
 	// the same step on the last n%16 elements, zero-masked
 	SUBQ AX, CX
 	JZ   mmf32sum
-	MOVL  $1, R13
-	SHLL  CX, R13
-	DECL  R13
-	KMOVW R13, K1
+	TAILMASK13
 	VMOVUPS.Z (R8)(AX*4), K1, Z16
 	VMOVUPS.Z (R9)(AX*4), K1, Z17
 	VMOVUPS.Z (R10)(AX*4), K1, Z18
 	VMOVUPS.Z (R11)(AX*4), K1, Z19
-	VMOVUPS.Z (SI)(AX*4), K1, Z20
-	VMOVUPS.Z (DI)(AX*4), K1, Z21
-	VMOVUPS.Z (DX)(AX*4), K1, Z22
-	VMOVUPS.Z (R12)(AX*4), K1, Z23
-	MMSTEP(Z20, Z0, Z1, Z2, Z3)
-	MMSTEP(Z21, Z4, Z5, Z6, Z7)
-	MMSTEP(Z22, Z8, Z9, Z10, Z11)
-	MMSTEP(Z23, Z12, Z13, Z14, Z15)
+	MMX4Z
 
 mmf32sum:
 	VMOVDQU32 permidx<>(SB), Z31
@@ -874,14 +893,7 @@ smdone:
 // rows and calling mm4x4F32AVX512), without writing them out. pf (the
 // next group of rows) is prefetched 136 bytes per block.
 TEXT ·mm4x4Q8AVX512(SB), NOSPLIT, $0-88
-	MOVQ w0+0(FP), R8
-	MOVQ w1+8(FP), R9
-	MOVQ w2+16(FP), R10
-	MOVQ w3+24(FP), R11
-	MOVQ x0+32(FP), SI
-	MOVQ x1+40(FP), DI
-	MOVQ x2+48(FP), DX
-	MOVQ x3+56(FP), R12
+	MM4X4PTRS
 	MOVQ nb+64(FP), CX
 	MOVQ pf+72(FP), R13
 	ZERO16
@@ -940,14 +952,7 @@ mmq8sum:
 // a time (exactly, as mv4F16AVX512 does); pf (the next group of rows) is
 // prefetched 128 bytes per step.
 TEXT ·mm4x4F16AVX512(SB), NOSPLIT, $0-88
-	MOVQ w0+0(FP), R8
-	MOVQ w1+8(FP), R9
-	MOVQ w2+16(FP), R10
-	MOVQ w3+24(FP), R11
-	MOVQ x0+32(FP), SI
-	MOVQ x1+40(FP), DI
-	MOVQ x2+48(FP), DX
-	MOVQ x3+56(FP), R12
+	MM4X4PTRS
 	MOVQ n+64(FP), CX
 	MOVQ pf+72(FP), R13
 	ZERO16
@@ -965,14 +970,7 @@ mmf16loop:
 	VCVTPH2PS (R9)(AX*2), Z17
 	VCVTPH2PS (R10)(AX*2), Z18
 	VCVTPH2PS (R11)(AX*2), Z19
-	VMOVUPS (SI)(AX*4), Z20
-	VMOVUPS (DI)(AX*4), Z21
-	VMOVUPS (DX)(AX*4), Z22
-	VMOVUPS (R12)(AX*4), Z23
-	MMSTEP(Z20, Z0, Z1, Z2, Z3)
-	MMSTEP(Z21, Z4, Z5, Z6, Z7)
-	MMSTEP(Z22, Z8, Z9, Z10, Z11)
-	MMSTEP(Z23, Z12, Z13, Z14, Z15)
+	MMX4
 	ADDQ $16, AX
 	JMP  mmf16loop
 
@@ -980,10 +978,7 @@ mmf16tail:
 	// halves with a 16-bit masked move first, as mv4F16AVX512 does
 	SUBQ AX, CX
 	JZ   mmf16sum
-	MOVL  $1, R13
-	SHLL  CX, R13
-	DECL  R13
-	KMOVW R13, K1
+	TAILMASK13
 	VMOVDQU16.Z (R8)(AX*2), K1, Y16
 	VMOVDQU16.Z (R9)(AX*2), K1, Y17
 	VMOVDQU16.Z (R10)(AX*2), K1, Y18
@@ -992,14 +987,7 @@ mmf16tail:
 	VCVTPH2PS Y17, Z17
 	VCVTPH2PS Y18, Z18
 	VCVTPH2PS Y19, Z19
-	VMOVUPS.Z (SI)(AX*4), K1, Z20
-	VMOVUPS.Z (DI)(AX*4), K1, Z21
-	VMOVUPS.Z (DX)(AX*4), K1, Z22
-	VMOVUPS.Z (R12)(AX*4), K1, Z23
-	MMSTEP(Z20, Z0, Z1, Z2, Z3)
-	MMSTEP(Z21, Z4, Z5, Z6, Z7)
-	MMSTEP(Z22, Z8, Z9, Z10, Z11)
-	MMSTEP(Z23, Z12, Z13, Z14, Z15)
+	MMX4Z
 
 mmf16sum:
 	VMOVDQU32 permidx<>(SB), Z31

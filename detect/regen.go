@@ -1,6 +1,10 @@
 package detect
 
-import "math"
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
 
 // Rung is one step of the regeneration ladder.
 type Rung struct {
@@ -89,6 +93,13 @@ func seedOf(v any) int64 {
 	case interface{ Int64() (int64, error) }:
 		if n, err := x.Int64(); err == nil {
 			return n
+		}
+		// json.Number above 2^63-1: a uint64 seed, taken bit for bit as
+		// the uint64 case does
+		if s, ok := v.(fmt.Stringer); ok {
+			if u, err := strconv.ParseUint(s.String(), 10, 64); err == nil {
+				return int64(u)
+			}
 		}
 	}
 	f, _ := number(v)

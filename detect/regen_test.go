@@ -2,6 +2,7 @@ package detect
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -62,6 +63,27 @@ func TestNextParamsFromPrev(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(`{"seed": 1}`), &m))
 		assert.Equal(t, a["seed"], NextParams(1, m)["seed"])
 		assert.Equal(t, NextParams(1, nil)["seed"], NextParams(1, map[string]any{"seed": 0})["seed"])
+	})
+	t.Run("seeds beyond float64 precision stay apart", func(t *testing.T) {
+		// generate draws uint64 seeds; as JSON numbers decoded with
+		// UseNumber they must keep every bit, above 2^53 and above 2^63
+		seeds := []string{"9007199254740993", "9007199254740995", "9223372036854775809", "18446744073709551615"}
+		got := map[any]string{}
+		for _, s := range seeds {
+			d := json.NewDecoder(strings.NewReader(`{"seed": ` + s + `}`))
+			d.UseNumber()
+			var m map[string]any
+			require.NoError(t, d.Decode(&m))
+			n := NextParams(1, m)["seed"]
+			require.NotContains(t, got, n, "seeds %s and %s give the same retry seed", got[n], s)
+			got[n] = s
+		}
+		u := uint64(18446744073709551615)
+		var m map[string]any
+		d := json.NewDecoder(strings.NewReader(`{"seed": 18446744073709551615}`))
+		d.UseNumber()
+		require.NoError(t, d.Decode(&m))
+		assert.Equal(t, NextParams(1, map[string]any{"seed": u})["seed"], NextParams(1, m)["seed"])
 	})
 	t.Run("attempt 0 copies prev", func(t *testing.T) {
 		prev := map[string]any{"seed": 7, "temperature": 0.0}

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/degen-llm/degen/detect"
+	"github.com/degen-llm/degen/internal/jsonl"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -183,4 +186,18 @@ func TestGenerateBatchSameOutput(t *testing.T) {
 	assert.Equal(t, 7, strings.Count(one, "\n"))
 	assert.Equal(t, one, run("3"))
 	assert.Equal(t, one, run("16"))
+}
+
+// TestPrevParamsKeepsLargeSeeds: a record's uint64 seed reaches the retry
+// ladder exactly, so two records whose seeds differ only beyond float64's
+// 53 bits get different retry seeds.
+func TestPrevParamsKeepsLargeSeeds(t *testing.T) {
+	seen := map[any]string{}
+	for _, s := range []string{"18446744073709551615", "18446744073709551614", "9223372036854775809", "9007199254740993", "9007199254740992"} {
+		rec, err := jsonl.Parse([]byte(`{"text":"x","generation":{"params":{"seed":` + s + `,"do_sample":false}}}`))
+		require.NoError(t, err)
+		next := detect.NextParams(1, prevParams(rec))["seed"]
+		require.NotContains(t, seen, next, "seeds %s and %s give one retry seed", seen[next], s)
+		seen[next] = s
+	}
 }

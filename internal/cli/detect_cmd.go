@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -246,13 +247,28 @@ func attemptOf(rec *jsonl.Record) int {
 func prevParams(rec *jsonl.Record) map[string]any {
 	for _, path := range []string{"generation.params", "params"} {
 		if raw, ok := rec.Lookup(path); ok {
-			var m map[string]any
-			if json.Unmarshal(raw, &m) == nil {
+			if m, err := decodeParams(raw); err == nil {
 				return m
 			}
 		}
 	}
 	return map[string]any{}
+}
+
+// decodeParams decodes a params object for detect.NextParams with numbers
+// kept as json.Number: a float64 would round seeds above 2^53, and every
+// seed above 2^63 (generate draws uint64 seeds) to the same value.
+func decodeParams(b []byte) (map[string]any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		return nil, err
+	}
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m, nil
 }
 
 // recordID names a record for near_duplicate_of: its "id" field, else its

@@ -547,12 +547,12 @@ func (c *GenerateCmd) retry(eng *generate.Engine, prompt string, p generate.Para
 	best, bestIdx := cur, 0
 	tries := []retryInfo{{Attempt: 0, Degenerate: cur.d.Degenerate, Reasons: cur.d.Reasons}}
 	for n := 1; n <= c.MaxRetries && cur.d.Degenerate; n++ {
-		prev := map[string]any{}
 		b, err := json.Marshal(cur.p)
 		if err != nil {
 			return nil, p, nil, err
 		}
-		if err := json.Unmarshal(b, &prev); err != nil {
+		prev, err := decodeParams(b)
+		if err != nil {
 			return nil, p, nil, err
 		}
 		next, err := json.Marshal(detect.NextParams(n, prev))

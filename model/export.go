@@ -53,10 +53,10 @@ func WriteGGUF(m *Model, typ kernels.DType, w io.Writer) (ExportReport, error) {
 			}
 		}
 		types := v.Types
-		if types == nil {
+		if types == nil { // a GGUF vocabulary without token_type
 			types = make([]int32, len(pieces))
 			for i := range types {
-				types[i] = tokenizer.TypeNormal
+				types[i] = v.TokenType(i)
 			}
 		}
 		kvs = append(kvs,

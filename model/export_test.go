@@ -13,6 +13,7 @@ import (
 	"github.com/degen-llm/degen/internal/shared"
 	"github.com/degen-llm/degen/kernels"
 	"github.com/degen-llm/degen/model"
+	"github.com/degen-llm/degen/model/tokenizer"
 )
 
 // logitsOf runs the first n tokens of ids and returns every position's logits.
@@ -155,4 +156,25 @@ func TestQuantizeQ8Row(t *testing.T) {
 	model.QuantizeQ8Row(buf, zero)
 	m.Row(back, 0)
 	assert.Equal(t, zero, back)
+}
+
+// TestExportInfersTokenTypes: a vocabulary without token types (a GGUF file
+// that had no token_type) is written with the types SentencePiece assigns,
+// not all "normal": BOS and EOS stay control tokens and "<0xNN>" pieces
+// byte tokens after a round trip.
+func TestExportInfersTokenTypes(t *testing.T) {
+	dir, err := shared.Models()
+	require.NoError(t, err)
+	m, err := model.Load(filepath.Join(dir, "stories260K.bin"), model.LoadOptions{})
+	require.NoError(t, err)
+	defer m.Close()
+	want := m.Vocab.Types
+	require.NotNil(t, want)
+	v := *m.Vocab
+	v.Types = nil
+	m.Vocab = &v
+	q, _ := roundTrip(t, m, kernels.F32)
+	assert.Equal(t, want, q.Vocab.Types)
+	assert.Equal(t, int32(tokenizer.TypeControl), q.Vocab.Types[q.Vocab.BOS])
+	assert.Equal(t, int32(tokenizer.TypeByte), q.Vocab.Types[3+'A']) // "<0x41>"
 }

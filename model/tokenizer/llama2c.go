@@ -67,7 +67,6 @@ func ParseLlama2C(data []byte, vocabSize int) (*Vocab, error) {
 	v := &Vocab{
 		Pieces:         make([]string, 0, capacity),
 		Scores:         make([]float32, 0, capacity),
-		Types:          make([]int32, 0, capacity),
 		BOS:            1,
 		EOS:            2,
 		UNK:            0,
@@ -97,18 +96,11 @@ func ParseLlama2C(data []byte, vocabSize int) (*Vocab, error) {
 	if len(v.Pieces) <= v.EOS {
 		return nil, errors.New("fewer than 3 tokens: <unk>, <s> and </s> are missing")
 	}
-	for id, p := range v.Pieces {
-		t := int32(TypeNormal)
-		switch _, isByte := parseByteToken(p); {
-		case id == v.UNK:
-			t = TypeUnknown
-		case id == v.BOS || id == v.EOS:
-			t = TypeControl
-		case isByte:
-			t = TypeByte
-		}
-		v.Types = append(v.Types, t)
+	types := make([]int32, len(v.Pieces))
+	for id := range types {
+		types[id] = v.TokenType(id) // inferred: a llama2.c file has no types
 	}
+	v.Types = types
 	return v, nil
 }
 

@@ -89,7 +89,7 @@ func New(v *Vocab) (*Tokenizer, error) {
 		t.byteID[i] = -1
 	}
 	for id, p := range v.Pieces {
-		typ := t.tokenType(id)
+		typ := t.v.TokenType(id)
 		if _, dup := t.ids[p]; !dup {
 			t.ids[p] = id
 		}
@@ -120,24 +120,6 @@ func New(v *Vocab) (*Tokenizer, error) {
 	t.buildPairs()
 	t.states.New = func() any { return new(encodeState) }
 	return t, nil
-}
-
-// tokenType is the type of a token: the vocabulary's when it has types,
-// else control for BOS and EOS, unknown for UNK, byte for "<0xNN>" pieces
-// and normal for the rest.
-func (t *Tokenizer) tokenType(id int) int32 {
-	if t.v.Types != nil {
-		return t.v.Types[id]
-	}
-	switch _, isByte := parseByteToken(t.v.Pieces[id]); {
-	case id == t.v.UNK:
-		return TypeUnknown
-	case id == t.v.BOS || id == t.v.EOS:
-		return TypeControl
-	case isByte:
-		return TypeByte
-	}
-	return TypeNormal
 }
 
 // Vocab is the vocabulary the Tokenizer was built from.

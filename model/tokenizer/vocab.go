@@ -36,3 +36,21 @@ const (
 	TypeUnused      = 5
 	TypeByte        = 6
 )
+
+// TokenType is the GGUF type of token id: the vocabulary's own when it has
+// types, else inferred as SentencePiece assigns them: unknown for UNK,
+// control for BOS and EOS, byte for "<0xNN>" pieces, normal for the rest.
+func (v *Vocab) TokenType(id int) int32 {
+	if v.Types != nil {
+		return v.Types[id]
+	}
+	switch _, isByte := parseByteToken(v.Pieces[id]); {
+	case id == v.UNK:
+		return TypeUnknown
+	case id == v.BOS || id == v.EOS:
+		return TypeControl
+	case isByte:
+		return TypeByte
+	}
+	return TypeNormal
+}

@@ -167,7 +167,7 @@ func pullFile(f knownFile, dir, mirror string, progress bool, stderr io.Writer) 
 		return "", err
 	}
 	defer os.Remove(tmp.Name())
-	bar := tty.NewProgress(stderr, progress, max(size, -1), f.Name, "B")
+	bar := tty.NewProgress(stderr, progress, size, f.Name, "B")
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(tmp, h, progressWriter{bar}), src)
 	bar.Finish()

@@ -5,7 +5,6 @@ package tty
 
 import (
 	"io"
-	"os"
 
 	"github.com/mattn/go-isatty"
 	"github.com/schollz/progressbar/v3"
@@ -26,7 +25,7 @@ type Progress struct {
 	bar *progressbar.ProgressBar
 }
 
-// NewProgress makes a bar counting max items (-1: unknown, a spinner) with
+// NewProgress makes a bar counting max items (0 or less: unknown, a spinner) with
 // the given description, shown only when show is true. The CLI computes
 // show from --quiet, --progress and whether stderr is a terminal.
 func NewProgress(w io.Writer, show bool, max int64, desc, unit string) *Progress {
@@ -41,10 +40,9 @@ func NewProgress(w io.Writer, show bool, max int64, desc, unit string) *Progress
 		progressbar.OptionSetItsString(unit),
 		progressbar.OptionThrottle(100_000_000),
 		progressbar.OptionClearOnFinish(),
-		progressbar.OptionOnCompletion(func() { _, _ = io.WriteString(w, "") }),
 	}
-	if os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" {
-		opts = append(opts, progressbar.OptionEnableColorCodes(false))
+	if max <= 0 {
+		max = -1 // progressbar's "total unknown": a spinner and a count
 	}
 	return &Progress{bar: progressbar.NewOptions64(max, opts...)}
 }

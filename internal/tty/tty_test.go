@@ -38,3 +38,16 @@ func TestProgressShown(t *testing.T) {
 	assert.Contains(t, b.String(), "generate")
 	p.Finish()
 }
+
+// TestProgressUnknownTotal: a total of 0 (a download without a size) is
+// "unknown", drawn as a count, not as a bar that is full from the start.
+func TestProgressUnknownTotal(t *testing.T) {
+	var b bytes.Buffer
+	p := NewProgress(&b, true, 0, "fetch", "B")
+	p.Add(1)
+	time.Sleep(150 * time.Millisecond)
+	p.Add(1)
+	assert.NotContains(t, b.String(), "100%")
+	assert.Contains(t, b.String(), "fetch")
+	p.Finish()
+}

@@ -3,11 +3,14 @@ package score
 import (
 	"math"
 	"testing"
+
+	"github.com/degen-llm/degen/internal/textseg"
 )
 
 // FuzzScore runs every tokenisation on arbitrary text and checks what
-// must hold whatever the text: no panic, ratios in range, distinct = 1 −
-// seq_rep, nulls exactly when the text is too short, the longest repeat
+// must hold whatever the text: no panic, the token count of textseg's
+// split, ratios in range, distinct = 1 − seq_rep, nulls exactly when the
+// text is too short, the longest repeat
 // equal to the quadratic definition, zlib sizes positive.
 func FuzzScore(f *testing.F) {
 	for _, s := range segSeeds {
@@ -32,8 +35,10 @@ func FuzzScore(f *testing.F) {
 			switch tk {
 			case Whitespace:
 				toks = WhitespaceTokens(text)
+			case Chars:
+				toks = textseg.Strings(text, textseg.Chars)
 			default:
-				splitSeg(text, tk == Chars, func(x string) { toks = append(toks, x) })
+				toks = textseg.Strings(text, textseg.Words)
 			}
 			if r.Tokens != len(toks) {
 				t.Fatalf("%v %q: %d tokens, want %d", tk, text, r.Tokens, len(toks))

@@ -31,10 +31,12 @@ func TestSplit(t *testing.T) {
 
 func TestOffsets(t *testing.T) {
 	text := "ab 杯子 cd"
-	for _, tok := range Split(nil, text, Words) {
-		assert.Equal(t, tok.Text, text[tok.Start:tok.End])
-	}
 	toks := Split(nil, text, Words)
-	assert.Equal(t, 3, toks[1].Start)
-	assert.Equal(t, 6, toks[2].Start)
+	var got []string
+	for _, tok := range toks {
+		got = append(got, tok.Text)
+	}
+	assert.Equal(t, []string{"ab", "杯", "子", "cd"}, got)
+	assert.Equal(t, []int{0, 3, 6, 10}, []int{toks[0].Start, toks[1].Start, toks[2].Start, toks[3].Start})
+	assert.Equal(t, []int{2, 6, 9, 12}, []int{toks[0].End, toks[1].End, toks[2].End, toks[3].End})
 }

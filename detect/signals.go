@@ -236,28 +236,3 @@ func entropyBits(seq []int32) float64 {
 func zlibRatio(text string) float64 { return score.ZlibRatio(text) }
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
-
-// VLLMPeriod is vLLM's check_sequence_repetition (naive mode): the
-// smallest pattern length L in [minP, maxP] such that the last L·count ids
-// are count consecutive copies of one L-token block, or 0. As in vLLM, minP
-// below 1 means 1, the check is off when maxP ≤ 0, count < 2 or
-// minP > maxP, and it stops at the first L with L·count > len(ids).
-func VLLMPeriod(ids []int, minP, maxP, count int) int {
-	minP = max(1, minP)
-	if maxP <= 0 || count < 2 || minP > maxP {
-		return 0
-	}
-	seq := make([]int32, len(ids))
-	for i, v := range ids {
-		seq[i] = int32(v)
-	}
-	for l := minP; l <= maxP; l++ {
-		if l*count > len(seq) {
-			return 0
-		}
-		if tailMatch(seq, l, nil) >= (count-1)*l {
-			return l
-		}
-	}
-	return 0
-}

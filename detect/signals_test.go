@@ -12,8 +12,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/degen-llm/degen/internal/shared"
+	"github.com/degen-llm/degen/score"
 )
 
+// vLLM's check_sequence_repetition is score.TailPeriod; these are its
+// edge cases and the eval set's reference periods as detect relies on them.
 func TestVLLMPeriod(t *testing.T) {
 	cases := []struct {
 		name              string
@@ -34,7 +37,7 @@ func TestVLLMPeriod(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			assert.Equal(t, c.want, VLLMPeriod(c.ids, c.minP, c.maxP, c.count))
+			assert.Equal(t, c.want, score.TailPeriod(c.ids, c.minP, c.maxP, c.count))
 		})
 	}
 }
@@ -74,7 +77,7 @@ func TestVLLMPeriodReference(t *testing.T) {
 			for _, w := range strings.Fields(c.Text) {
 				ids = append(ids, int(in.id(w)))
 			}
-			assert.Equal(t, c.Expect.TailPeriod, VLLMPeriod(ids, 1, 64, 3))
+			assert.Equal(t, c.Expect.TailPeriod, score.TailPeriod(ids, 1, 64, 3))
 		})
 	}
 }

@@ -24,9 +24,9 @@ type CopyRule struct {
 	MinCopies float64
 }
 
-// minCopies returns the copies needed for period p under rules (sorted by
+// MinCopies returns the copies needed for period p under rules (sorted by
 // MaxPeriod); +Inf when no rule covers p.
-func minCopies(rules []CopyRule, p int) float64 {
+func MinCopies(rules []CopyRule, p int) float64 {
 	for _, r := range rules {
 		if p <= r.MaxPeriod {
 			return r.MinCopies
@@ -230,11 +230,11 @@ func Detect(text string, ids []int, opt Options) Result {
 		return rules
 	}
 	isLoop := func(r run) bool {
-		if r.copies() >= minCopies(rulesFor(r), r.Period) {
+		if r.copies() >= MinCopies(rulesFor(r), r.Period) {
 			return true
 		}
 		return ids == nil && r.copies() >= opt.SentenceCopies && u.sentenceEnd(text, r.Start, r.Period) >= 0 &&
-			segmentWeight(NormalizeSegment(text[u.start[r.Start]:u.end[r.Start+r.Period-1]])) >= opt.MinSegmentWeight
+			SegmentWeight(NormalizeSegment(text[u.start[r.Start]:u.end[r.Start+r.Period-1]])) >= opt.MinSegmentWeight
 	}
 	s.Tokens = len(seq)
 
@@ -280,7 +280,7 @@ func Detect(text string, ids []int, opt Options) Result {
 		if r.Span >= 2*r.Period && r.Span > best.Span {
 			best = r
 		}
-		if r.Span >= opt.PhraseMinSpan && r.copies() >= opt.PhraseFactor*minCopies(rulesFor(r), r.Period) {
+		if r.Span >= opt.PhraseMinSpan && r.copies() >= opt.PhraseFactor*MinCopies(rulesFor(r), r.Period) {
 			res.flag(ReasonRepeatedPhrase)
 		}
 	}
@@ -408,7 +408,7 @@ func segmentSignals(text string, opt Options, res *Result) {
 	counts := map[string]int{}
 	runLen, prev := 0, ""
 	for _, sg := range segs {
-		if segmentWeight(sg.Norm) < opt.MinSegmentWeight {
+		if SegmentWeight(sg.Norm) < opt.MinSegmentWeight {
 			runLen, prev = 0, ""
 			continue
 		}

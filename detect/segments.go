@@ -127,10 +127,10 @@ func NormalizeSegment(s string) string {
 	return b.String()
 }
 
-// segmentWeight is the length of a normalised segment in characters, with
+// SegmentWeight is the length of a normalised segment in characters, with
 // CJK characters counted twice: a CJK character carries about as much as
 // two Latin letters, so one threshold serves both scripts.
-func segmentWeight(norm string) int {
+func SegmentWeight(norm string) int {
 	w := 0
 	for _, r := range norm {
 		switch {

@@ -233,6 +233,6 @@ func TestNormalizeSegment(t *testing.T) {
 	assert.Equal(t, "halter top", NormalizeSegment("halter-top"))
 	assert.Equal(t, "这是一个杯子", NormalizeSegment("这是 一个杯子，"))
 	assert.Equal(t, "gpu 很快", NormalizeSegment("GPU 很快"))
-	assert.Equal(t, 12, segmentWeight("这是一个杯子"))
-	assert.Equal(t, 6, segmentWeight("ab cd 是"))
+	assert.Equal(t, 12, SegmentWeight("这是一个杯子"))
+	assert.Equal(t, 6, SegmentWeight("ab cd 是"))
 }

@@ -20,7 +20,7 @@ type CollapseOptions struct {
 	WordRules, CJKRules []detect.CopyRule
 	MaxPeriod           int
 	// MinSegmentWeight is the length a clause needs before its repeats
-	// are removed, in characters with CJK counted twice (default 20):
+	// are removed, in characters with CJK counted twice (default 12, detect's):
 	// short clauses such as "Yes." or "Chorus:" legitimately recur.
 	MinSegmentWeight int
 }
@@ -82,23 +82,22 @@ func collapsePhrases(text string, opt CollapseOptions) (string, int) {
 		end := t.Start + len(strings.TrimRightFunc(t.Text, isPunct))
 		toks = append(toks, tok{id, n, t.Start, end, textseg.IsCJK(r)})
 	}
-	need := func(i, p int) float64 {
-		cjk := 0
-		for _, t := range toks[i : i+p] {
-			if t.cjk {
-				cjk++
-			}
+	// cjkBefore[i] counts the CJK tokens in toks[:i], so that choosing
+	// the rules for a block (mostly CJK or not, as detect does) costs O(1)
+	// in the loop over starts and periods below.
+	cjkBefore := make([]int, len(toks)+1)
+	for i, t := range toks {
+		cjkBefore[i+1] = cjkBefore[i]
+		if t.cjk {
+			cjkBefore[i+1]++
 		}
+	}
+	need := func(i, p int) float64 {
 		rules := opt.WordRules
-		if 2*cjk > p {
+		if 2*(cjkBefore[i+p]-cjkBefore[i]) > p {
 			rules = opt.CJKRules
 		}
-		for _, r := range rules {
-			if p <= r.MaxPeriod {
-				return r.MinCopies
-			}
-		}
-		return 1e18
+		return detect.MinCopies(rules, p)
 	}
 	var cuts []span
 	removed := 0
@@ -147,7 +146,7 @@ func collapseSegments(text string, opt CollapseOptions) (string, int) {
 	var cuts []span
 	prevEnd := 0
 	for _, s := range segs {
-		if weight(s.Norm) >= opt.MinSegmentWeight {
+		if detect.SegmentWeight(s.Norm) >= opt.MinSegmentWeight {
 			if seen[s.Norm] {
 				cuts = append(cuts, span{prevEnd, s.End})
 				continue // the kept text still ends at prevEnd
@@ -157,22 +156,6 @@ func collapseSegments(text string, opt CollapseOptions) (string, int) {
 		prevEnd = s.End
 	}
 	return apply(text, cuts), len(cuts)
-}
-
-// weight counts characters of a normalised segment, CJK twice (the
-// measure of detect's MinSegmentWeight).
-func weight(norm string) int {
-	w := 0
-	for _, r := range norm {
-		switch {
-		case r == ' ':
-		case textseg.IsCJK(r):
-			w += 2
-		default:
-			w++
-		}
-	}
-	return w
 }
 
 // apply deletes the spans (sorted, possibly adjacent) from text.

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/degen-llm/degen/generate/sample"
 )
@@ -301,22 +302,15 @@ func (p Params) Validate() error {
 }
 
 // paramKeys lists the JSON names of Params (Config's included).
-func paramKeys() map[string]bool {
+var paramKeys = sync.OnceValue(func() map[string]bool {
 	p := DefaultParams()
 	p.Stop = []string{""}
 	p.BadWords = []string{""}
 	p.BadWordsIDs = [][]int32{nil}
 	p.LogitBias = map[int32]float32{0: 0}
 	p.Samplers = sample.SamplerList{""}
-	b, _ := json.Marshal(p)
-	var m map[string]json.RawMessage
-	_ = json.Unmarshal(b, &m)
-	out := make(map[string]bool, len(m))
-	for k := range m {
-		out[k] = true
-	}
-	return out
-}
+	return sample.JSONKeys(p)
+})
 
 // Overlay returns a copy of p with the keys of the JSON object params set (a
 // record's "params", snake_case names as in the output): an unknown key is

@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Config holds every decoding control with Hugging Face's generation
@@ -302,11 +303,19 @@ func DecodeParams(params []byte, known map[string]bool, dst any, logitBias *map[
 func ParseConfig(data []byte) (Config, error) { return Defaults().Overlay(data) }
 
 // configKeys lists the JSON names of Config's fields.
-func configKeys() map[string]bool {
-	b, _ := json.Marshal(Config{
+var configKeys = sync.OnceValue(func() map[string]bool {
+	return JSONKeys(Config{
 		BadWords: []string{""}, BadWordsIDs: [][]int32{nil},
 		LogitBias: map[int32]float32{0: 0}, Samplers: SamplerList{""},
 	})
+})
+
+// JSONKeys is the set of keys v marshals to: the parameter names
+// DecodeParams accepts for v's type. Fill every omitempty field of v so
+// that it shows. Callers keep the result (it is read-only) rather than
+// marshalling once per record.
+func JSONKeys(v any) map[string]bool {
+	b, _ := json.Marshal(v)
 	var m map[string]json.RawMessage
 	_ = json.Unmarshal(b, &m)
 	out := make(map[string]bool, len(m))

@@ -359,9 +359,7 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 			if it.p, err = base.Overlay(raw); err != nil {
 				return it, true, skipBad(it, recErr(it, err))
 			}
-			var keys map[string]json.RawMessage
-			_ = json.Unmarshal(raw, &keys)
-			_, recordSeed = keys["seed"]
+			_, recordSeed = r.Lookup("params.seed")
 		}
 		seedFor(&it.p, recordSeed)
 		return it, true, nil

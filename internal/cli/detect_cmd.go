@@ -62,8 +62,16 @@ type detectOut struct {
 
 // judged is a record with its verdict, before the group steps.
 type judged struct {
-	rec *jsonl.Record
-	out detectOut
+	rec   *jsonl.Record
+	text  string // the --text-field, decoded once by the worker
+	group string // the --group-by value
+	out   detectOut
+}
+
+// detected is a worker's result for one record.
+type detected struct {
+	text string
+	res  detect.Result
 }
 
 // Run detects.
@@ -91,29 +99,25 @@ func (c *DetectCmd) Run(g *Globals, io *IO) error {
 	var held []judged // with --group-by
 	flagged := 0
 	seq := 0
-	err = processBatches(s, make([]struct{}, nw), func(_ struct{}, rec *jsonl.Record) (detect.Result, error) {
+	err = processBatches(s, make([]struct{}, nw), func(_ struct{}, rec *jsonl.Record) (detected, error) {
 		text, ok, err := rec.GetString(c.TextField)
 		if err != nil {
-			return detect.Result{}, err
+			return detected{}, err
 		}
 		if !ok {
-			return detect.Result{}, fmt.Errorf("no %q field (choose it with --text-field)", c.TextField)
+			return detected{}, fmt.Errorf("no %q field (choose it with --text-field)", c.TextField)
 		}
-		return detect.Detect(text, tokenIDs(rec), opt), nil
-	}, func(rec *jsonl.Record, res detect.Result) error {
+		return detected{text, detect.Detect(text, tokenIDs(rec), opt)}, nil
+	}, func(rec *jsonl.Record, d detected) error {
 		bar.Add(1)
 		seq++
-		j := judged{out: detectOut{Result: res}}
-		j.rec = rec
+		j := judged{rec: rec, text: d.text, group: groupKey(rec, c.GroupBy), out: detectOut{Result: d.res}}
 		if corpus != nil {
-			text, _, _ := rec.GetString(c.TextField)
-			group := c.groupOf(rec)
-			id := recordID(rec, seq)
-			if dup, sim := corpus.Query(group, text); dup != "" {
+			if dup, sim := corpus.Query(j.group, j.text); dup != "" {
 				j.out.NearDuplicateOf, j.out.Similarity = dup, sim
 				j.out.addReason("near_duplicate_of")
 			}
-			corpus.Add(id, group, text)
+			corpus.Add(recordID(rec, seq), j.group, j.text)
 		}
 		if c.GroupBy != "" {
 			held = append(held, j)
@@ -144,16 +148,13 @@ func (o *detectOut) addReason(r string) {
 	o.Degenerate = true
 }
 
-// groupOf is the record's --group-by value ("" without the flag).
-func (c *DetectCmd) groupOf(rec *jsonl.Record) string { return groupKey(rec, c.GroupBy) }
-
 // judgeGroups flags the members of homogeneous groups, then writes the
 // records in input order.
 func (c *DetectCmd) judgeGroups(s *stream, held []judged, flagged *int) error {
 	members := map[string][]int{}
 	var order []string
 	for i := range held {
-		k := c.groupOf(held[i].rec)
+		k := held[i].group
 		if _, ok := members[k]; !ok {
 			order = append(order, k)
 		}
@@ -164,7 +165,7 @@ func (c *DetectCmd) judgeGroups(s *stream, held []judged, flagged *int) error {
 		idx := members[k]
 		texts := make([]string, len(idx))
 		for n, i := range idx {
-			texts[n], _, _ = held[i].rec.GetString(c.TextField)
+			texts[n] = held[i].text
 		}
 		gr := gd.Check(texts)
 		for _, i := range idx {

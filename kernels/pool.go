@@ -52,14 +52,14 @@ type Pool struct {
 	_      [64]byte
 }
 
-// poolWorker is one worker's mailbox. task (and the Pool's chunk fields)
-// are written by the caller before it bumps seq and read by the worker
-// after it sees the bump; the atomics order the two.
+// poolWorker is one worker's mailbox. The Pool's task and chunk fields are
+// written by the caller before it bumps seq and read by the worker after
+// it sees the bump; the atomics order the two. A bump with no task (from
+// Close) asks the worker to exit.
 type poolWorker struct {
 	seq      atomic.Uint32
 	sleeping atomic.Int32  // 1 while parked on wake
 	wake     chan struct{} // buffered 1
-	task     Task          // nil asks the worker to exit
 	_        [64]byte      // keep each worker's hot words on its own cache line
 }
 
@@ -116,7 +116,7 @@ func (p *Pool) work(w *poolWorker) {
 			s = w.seq.Load()
 		}
 		seen = s
-		if w.task == nil {
+		if p.task == nil {
 			return
 		}
 		p.runChunks()
@@ -138,8 +138,7 @@ func (p *Pool) runChunks() {
 }
 
 // post hands a job to worker w and wakes it if it is parked.
-func (w *poolWorker) post(task Task) {
-	w.task = task
+func (w *poolWorker) post() {
 	w.seq.Add(1)
 	if w.sleeping.Swap(0) == 1 {
 		w.wake <- struct{}{}
@@ -200,7 +199,7 @@ func (p *Pool) Run(n, align int, task Task) {
 	p.next.Store(0)
 	p.pending.Store(int32(k - 1))
 	for i := 1; i < k; i++ {
-		p.workers[i-1].post(task)
+		p.workers[i-1].post()
 	}
 	p.runChunks()
 	p.wait()
@@ -258,6 +257,6 @@ func (p *Pool) Close() {
 	}
 	p.closed = true
 	for i := range p.workers {
-		p.workers[i].post(nil)
+		p.workers[i].post()
 	}
 }

@@ -286,12 +286,15 @@ func TestKernelsAllocateNothing(t *testing.T) {
 		t.Run(dt.String(), func(t *testing.T) {
 			forEachImpl(t, func(t *testing.T) {
 				m := randMat(r, dt, 9, 96, 0)
-				x := randF32(r, 3*96)
-				out := make([]float32, 3*9)
-				MatMul(out, &m, x, 3, 0, 9) // fills the scratch pool
+				// 3 vectors take the register tiles, 20 (a prompt) the
+				// scratch block of converted rows
+				x := randF32(r, 20*96)
+				out := make([]float32, 20*9)
+				MatMul(out, &m, x, 20, 0, 9) // fills the scratch pool
 				assert.Zero(t, testing.AllocsPerRun(50, func() { MatVec(out[:9], &m, x[:96], 0, 9) }))
+				assert.Zero(t, testing.AllocsPerRun(50, func() { MatMul(out[:3*9], &m, x[:3*96], 3, 0, 9) }))
 				if !raceEnabled { // its sync.Pool drops the scratch buffers at random
-					assert.Zero(t, testing.AllocsPerRun(50, func() { MatMul(out, &m, x, 3, 0, 9) }))
+					assert.Zero(t, testing.AllocsPerRun(50, func() { MatMul(out, &m, x, 20, 0, 9) }))
 				}
 				assert.Zero(t, testing.AllocsPerRun(50, func() { _ = Dot(x[:96], x[96:192]) }))
 			})

@@ -104,18 +104,14 @@ func (b *Batch) Forward(states []*State, tokens, pos []int) {
 			panic(fmt.Sprintf("model: token %d out of range [0,%d)", tokens[i], c.VocabSize))
 		}
 		w.TokEmb.Row(b.x[i*dim:(i+1)*dim], tokens[i])
-		for j := 0; j < hd/2; j++ {
-			a := float64(pos[i]) * float64(s.invFrq[j])
-			b.cos[i*hd/2+j] = float32(math.Cos(a)) * s.mscale
-			b.sin[i*hd/2+j] = float32(math.Sin(a)) * s.mscale
-		}
+		s.rotation(b.cos[i*hd/2:(i+1)*hd/2], b.sin[i*hd/2:(i+1)*hd/2], pos[i])
 	}
 	x, xb, xb2, q := b.x[:n*dim], b.xb[:n*dim], b.xb2[:n*dim], b.q[:n*dim]
 	k, v := b.k[:n*kvDim], b.v[:n*kvDim]
 	hb, hb2 := b.hb[:n*c.HiddenDim], b.hb2[:n*c.HiddenDim]
 	mm := func(out []float32, wt *kernels.Mat, in []float32) {
 		b.mm = matMulTask{out, wt, in, n}
-		b.pool.Run(wt.Rows, rowAlign(wt), &b.mm)
+		b.mm.run(b.pool)
 	}
 	for l := range w.Layers {
 		ly := &w.Layers[l]

@@ -248,11 +248,7 @@ func (s *State) Forward(token, pos int) []float32 {
 
 	w.TokEmb.Row(s.x, token)
 
-	for i := range s.cos {
-		a := float64(pos) * float64(s.invFrq[i])
-		s.cos[i] = float32(math.Cos(a)) * s.mscale
-		s.sin[i] = float32(math.Sin(a)) * s.mscale
-	}
+	s.rotation(s.cos, s.sin, pos)
 
 	for l := range w.Layers {
 		ly := &w.Layers[l]
@@ -283,6 +279,16 @@ func (s *State) Forward(token, pos int) []float32 {
 	kernels.RMSNorm(s.Hidden, s.x, w.FinalNorm, c.NormEps)
 	s.matVec(s.Logits, &w.Output, s.Hidden)
 	return s.Logits
+}
+
+// rotation fills cos and sin (head_dim/2 each) with the RoPE rotation of
+// position pos, scaled by YaRN's mscale.
+func (s *State) rotation(cos, sin []float32, pos int) {
+	for i, f := range s.invFrq {
+		a := float64(pos) * float64(f)
+		cos[i] = float32(math.Cos(a)) * s.mscale
+		sin[i] = float32(math.Sin(a)) * s.mscale
+	}
 }
 
 // CopyFrom makes s a copy of o's cache and buffers up to position n

@@ -54,6 +54,8 @@ type matMulTask struct {
 
 func (t *matMulTask) Run(lo, hi int) { kernels.MatMul(t.out, t.w, t.x, t.n, lo, hi) }
 
+func (t *matMulTask) run(pool *kernels.Pool) { pool.Run(t.w.Rows, rowAlign(t.w), t) }
+
 // normRowsTask applies RMSNorm to each row of a batch: dst[t] = norm(src[t]).
 type normRowsTask struct {
 	dst, src, w []float32
@@ -120,17 +122,13 @@ func (s *State) Prefill(tokens []int, pos0 int, hidden []float32) []float32 {
 			panic(fmt.Sprintf("model: token %d out of range [0,%d)", tok, c.VocabSize))
 		}
 		w.TokEmb.Row(b.x[t*dim:(t+1)*dim], tok)
-		for i := 0; i < hd/2; i++ {
-			a := float64(pos0+t) * float64(s.invFrq[i])
-			b.cos[t*hd/2+i] = float32(math.Cos(a)) * s.mscale
-			b.sin[t*hd/2+i] = float32(math.Sin(a)) * s.mscale
-		}
+		s.rotation(b.cos[t*hd/2:(t+1)*hd/2], b.sin[t*hd/2:(t+1)*hd/2], pos0+t)
 	}
 	x, xb, xb2, q := b.x[:n*dim], b.xb[:n*dim], b.xb2[:n*dim], b.q[:n*dim]
 	hb, hb2 := b.hb[:n*c.HiddenDim], b.hb2[:n*c.HiddenDim]
 	mm := func(out []float32, wt *kernels.Mat, in []float32) {
 		b.mm = matMulTask{out, wt, in, n}
-		s.pool.Run(wt.Rows, rowAlign(wt), &b.mm)
+		b.mm.run(s.pool)
 	}
 	for l := range w.Layers {
 		ly := &w.Layers[l]

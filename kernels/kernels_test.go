@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -300,4 +301,14 @@ func TestKernelsAllocateNothing(t *testing.T) {
 			})
 		})
 	}
+}
+
+func TestParseDType(t *testing.T) {
+	for _, dt := range []DType{F32, F16, Q8_0} {
+		got, err := ParseDType(strings.ToLower(dt.String()))
+		require.NoError(t, err)
+		assert.Equal(t, dt, got)
+	}
+	_, err := ParseDType("q4_0")
+	assert.Error(t, err)
 }

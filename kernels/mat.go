@@ -32,6 +32,20 @@ func (t DType) String() string {
 	return fmt.Sprintf("DType(%d)", uint8(t))
 }
 
+// ParseDType reads a weight type by its lower-case name: "f32", "f16" or
+// "q8_0" (as the CLI flags and file names spell them).
+func ParseDType(name string) (DType, error) {
+	switch name {
+	case "f32":
+		return F32, nil
+	case "f16":
+		return F16, nil
+	case "q8_0":
+		return Q8_0, nil
+	}
+	return 0, fmt.Errorf("unknown weight type %q (f32, f16, q8_0)", name)
+}
+
 // RowBytes is the size in bytes of one row of cols elements of type t.
 func (t DType) RowBytes(cols int) int {
 	switch t {

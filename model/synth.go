@@ -26,6 +26,17 @@ var (
 	Stories110M = Config{Dim: 768, HiddenDim: 2048, NLayers: 12, NHeads: 12, NKVHeads: 12, VocabSize: 32000, SeqLen: 1024, RopeTheta: 10000, NormEps: 1e-5}
 )
 
+// Shape is the preset shape of that name ("stories15M", "stories110M").
+func Shape(name string) (Config, bool) {
+	switch name {
+	case "stories15M":
+		return Stories15M, true
+	case "stories110M":
+		return Stories110M, true
+	}
+	return Config{}, false
+}
+
 // Synthetic is a random-weight model of a given shape. Its weights are a
 // pure function of (Config, Seed, tensor): every format gets the same
 // numbers, and the same seed always gives the same file. Matrices are
@@ -74,20 +85,8 @@ func (s *Synthetic) Write(w io.Writer, format string) error {
 // WriteFile writes the model to path, through a temporary file renamed into
 // place, so a reader never sees a partial file.
 func (s *Synthetic) WriteFile(path, format string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	err := WriteFileAtomic(path, func(w io.Writer) error { return s.Write(w, format) })
 	if err != nil {
-		return err
-	}
-	_ = tmp.Chmod(0o644) // CreateTemp makes it private; a model file is not
-	err = s.Write(tmp, format)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp.Name())
 		return fmt.Errorf("writing synthetic model %s: %w", path, err)
 	}
 	return nil

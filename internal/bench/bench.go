@@ -9,10 +9,9 @@
 package bench
 
 import (
-	"bufio"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"sort"
@@ -71,8 +70,6 @@ type Result struct {
 	Repeat     int             `json:"repeat"`
 }
 
-var shapes = map[string]model.Config{"stories15M": model.Stories15M, "stories110M": model.Stories110M}
-
 // Run measures everything Options asks for.
 func Run(o Options) (*Result, error) {
 	logf := o.Log
@@ -93,7 +90,7 @@ func Run(o Options) (*Result, error) {
 	rounds := map[key][]Row{}
 	paths := map[key]string{}
 	for _, shape := range o.Shapes {
-		cfg, ok := shapes[shape]
+		cfg, ok := model.Shape(shape)
 		if !ok {
 			return nil, fmt.Errorf("unknown shape %q", shape)
 		}
@@ -153,10 +150,9 @@ func typedFile(f32 string, typ string) (string, error) {
 	if typ == "f32" {
 		return f32, nil
 	}
-	dt := map[string]kernels.DType{"f16": kernels.F16, "q8_0": kernels.Q8_0}
-	t, ok := dt[typ]
-	if !ok {
-		return "", fmt.Errorf("unknown type %q (f32, f16, q8_0)", typ)
+	t, err := kernels.ParseDType(typ)
+	if err != nil {
+		return "", err
 	}
 	out := strings.TrimSuffix(f32, ".gguf") + "-" + typ + ".gguf"
 	if _, err := os.Stat(out); err == nil {
@@ -167,24 +163,11 @@ func typedFile(f32 string, typ string) (string, error) {
 		return "", err
 	}
 	defer m.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".tmp*")
+	err = model.WriteFileAtomic(out, func(w io.Writer) error {
+		_, err := model.WriteGGUF(m, t, w)
+		return err
+	})
 	if err != nil {
-		return "", err
-	}
-	_ = tmp.Chmod(0o644)
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	_, err = model.WriteGGUF(m, t, bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), out)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
 		return "", err
 	}
 	return out, nil

@@ -2,19 +2,12 @@ package cli
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+	stdio "io"
 	"strings"
 
 	"github.com/degen-llm/degen/kernels"
 	"github.com/degen-llm/degen/model"
 )
-
-// shapes are the presets of `degen model synth`.
-var shapes = map[string]model.Config{
-	"stories15M":  model.Stories15M,
-	"stories110M": model.Stories110M,
-}
 
 // ModelSynthCmd writes a random-weight model.
 type ModelSynthCmd struct {
@@ -44,7 +37,7 @@ Examples:
 
 // Run writes the model.
 func (c *ModelSynthCmd) Run(g *Globals, io *IO) error {
-	cfg, ok := shapes[c.Shape]
+	cfg, ok := model.Shape(c.Shape)
 	if !ok {
 		return usagef("unknown shape %q: use stories15M or stories110M", c.Shape)
 	}
@@ -89,7 +82,10 @@ Examples:
 
 // Run quantizes.
 func (c *ModelQuantizeCmd) Run(g *Globals, io *IO) error {
-	typ := map[string]kernels.DType{"q8_0": kernels.Q8_0, "f16": kernels.F16, "f32": kernels.F32}[c.Type]
+	typ, err := kernels.ParseDType(c.Type)
+	if err != nil {
+		return err
+	}
 	path, err := resolveModel(c.In)
 	if err != nil {
 		return err
@@ -99,20 +95,12 @@ func (c *ModelQuantizeCmd) Run(g *Globals, io *IO) error {
 		return err
 	}
 	defer m.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(c.Out), filepath.Base(c.Out)+".tmp*")
-	if err != nil {
+	var rep model.ExportReport
+	err = model.WriteFileAtomic(c.Out, func(w stdio.Writer) (err error) {
+		rep, err = model.WriteGGUF(m, typ, w)
 		return err
-	}
-	_ = tmp.Chmod(0o644) // CreateTemp makes it private; a model file is not
-	rep, err := model.WriteGGUF(m, typ, tmp)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), c.Out)
-	}
+	})
 	if err != nil {
-		os.Remove(tmp.Name())
 		return fmt.Errorf("%s: %w", c.Out, err)
 	}
 	if len(rep.Fallback) > 0 {

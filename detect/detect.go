@@ -294,7 +294,7 @@ func Detect(text string, ids []int, opt Options) Result {
 	s.ZlibRatio = round4(zlibRatio(text))
 
 	segmentSignals(text, opt, &res)
-	if nl := nearLoop(text, opt); nl.period > 0 {
+	if nl := nearLoop(text, u, opt); nl.period > 0 {
 		s.NearPeriod, s.NearCopies, s.NearSimilarity, s.NearDistinct = nl.period, round4(nl.copies), round4(nl.meanSim), round4(nl.distinct)
 		if nl.ok {
 			res.flag(ReasonNearLoop)

@@ -1,9 +1,6 @@
 package detect
 
-import (
-	"github.com/degen-llm/degen/detect/minhash"
-	"github.com/degen-llm/degen/internal/textseg"
-)
+import "sort"
 
 // nearResult describes the best fuzzy tail loop over sentences.
 type nearResult struct {
@@ -28,16 +25,13 @@ type nearResult struct {
 // Shijing's 芣苢: 采采芣苢，薄言采之。… 薄言有之。…) are all distinct. Only
 // a run of NearManyCopies or more, longer than poems' parallelism goes,
 // is a loop however much each copy varies.
-func nearLoop(text string, opt Options) nearResult {
+func nearLoop(text string, u *units, opt Options) nearResult {
 	segs := Segments(text, Sentences)
-	in := interner{}
+	// A sentence's tokens are the text's tokens (normalised, numbers
+	// masked) that start inside it.
 	toks := make([][]int32, len(segs))
 	for i, sg := range segs {
-		for _, t := range textseg.Split(nil, sg.Text, textseg.Words) {
-			if n := minhash.Normalize(t.Text); n != "" {
-				toks[i] = append(toks[i], in.id(maskDigits(n)))
-			}
-		}
+		toks[i] = u.masked[sort.SearchInts(u.start, sg.Start):sort.SearchInts(u.start, sg.End)]
 	}
 	var best, first nearResult
 	bestTokens := 0

@@ -131,8 +131,10 @@ func TestBuildChainBadWordsStrings(t *testing.T) {
 	assert.Equal(t, want, cands.Logits)
 }
 
-func TestChainWithMinKeep(t *testing.T) {
-	ch := Chain{RepetitionPenalty{Penalty: 1.2}, TopP{P: 0.1}, MinP{P: 0.9}, TopK{K: 1}}.WithMinKeep(3)
+// TestChainMinKeep: each truncation processor honours its MinKeep
+// (Hugging Face's min_tokens_to_keep).
+func TestChainMinKeep(t *testing.T) {
+	ch := Chain{RepetitionPenalty{Penalty: 1.2}, TopP{P: 0.1, MinKeep: 3}, MinP{P: 0.9, MinKeep: 3}, TopK{K: 1, MinKeep: 3}}
 	c := cands(z0...)
 	ch.Process(nil, c)
 	assert.Equal(t, []int32{0, 1, 2}, ids(c))

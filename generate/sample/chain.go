@@ -22,13 +22,6 @@ type Observer interface {
 	Observe(h *History, c *Candidates, chosen int32)
 }
 
-// minKeeper is implemented by truncation processors: Hugging Face keeps at
-// least min_tokens_to_keep tokens (1 when sampling, len(eos)+1 under beam
-// search, so a beam can always finish).
-type minKeeper interface {
-	withMinKeep(n int) Processor
-}
-
 // Chain is an ordered list of processors, applied first to last.
 type Chain []Processor
 
@@ -61,20 +54,6 @@ func (ch Chain) String() string {
 		b.WriteString(p.String())
 	}
 	return b.String()
-}
-
-// WithMinKeep returns a copy of the chain whose truncation processors keep
-// at least n candidates (Hugging Face's min_tokens_to_keep; beam search uses
-// len(eos)+1).
-func (ch Chain) WithMinKeep(n int) Chain {
-	out := make(Chain, len(ch))
-	for i, p := range ch {
-		if m, ok := p.(minKeeper); ok {
-			p = m.withMinKeep(n)
-		}
-		out[i] = p
-	}
-	return out
 }
 
 // ff formats a float32 parameter in its shortest round-tripping form.

@@ -13,8 +13,6 @@ type EpsilonCutoff struct {
 
 func (t EpsilonCutoff) String() string { return "epsilon_cutoff(" + ff(t.Epsilon) + ")" }
 
-func (t EpsilonCutoff) withMinKeep(n int) Processor { t.MinKeep = n; return t }
-
 func (t EpsilonCutoff) Process(_ *History, c *Candidates) {
 	if t.Epsilon <= 0 || c.Len() <= 1 || !c.Softmax() {
 		return
@@ -31,8 +29,6 @@ type EtaCutoff struct {
 }
 
 func (t EtaCutoff) String() string { return "eta_cutoff(" + ff(t.Epsilon) + ")" }
-
-func (t EtaCutoff) withMinKeep(n int) Processor { t.MinKeep = n; return t }
 
 func (t EtaCutoff) Process(_ *History, c *Candidates) {
 	if t.Epsilon <= 0 || c.Len() <= 1 || !c.Softmax() {

@@ -13,8 +13,6 @@ type MinP struct {
 
 func (t MinP) String() string { return "min_p(" + ff(t.P) + ")" }
 
-func (t MinP) withMinKeep(n int) Processor { t.MinKeep = n; return t }
-
 func (t MinP) Process(_ *History, c *Candidates) {
 	if t.P <= 0 || c.Len() <= 1 {
 		return

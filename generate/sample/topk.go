@@ -21,8 +21,6 @@ func (t TopK) String() string {
 	return s + ")"
 }
 
-func (t TopK) withMinKeep(n int) Processor { t.MinKeep = n; return t }
-
 func (t TopK) Process(_ *History, c *Candidates) {
 	if t.K <= 0 {
 		return

@@ -13,8 +13,6 @@ type TopP struct {
 
 func (t TopP) String() string { return "top_p(" + ff(t.P) + ")" }
 
-func (t TopP) withMinKeep(n int) Processor { t.MinKeep = n; return t }
-
 func (t TopP) Process(_ *History, c *Candidates) {
 	if t.P >= 1 || c.Len() <= 1 {
 		return

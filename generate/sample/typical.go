@@ -19,8 +19,6 @@ type TypicalP struct {
 
 func (t TypicalP) String() string { return "typical_p(" + ff(t.P) + ")" }
 
-func (t TypicalP) withMinKeep(n int) Processor { t.MinKeep = n; return t }
-
 func (t TypicalP) Process(_ *History, c *Candidates) {
 	n := c.Len()
 	if t.P >= 1 || n <= 1 {

@@ -19,8 +19,6 @@ type XTC struct {
 
 func (x XTC) String() string { return "xtc(" + ff(x.Probability) + "," + ff(x.Threshold) + ")" }
 
-func (x XTC) withMinKeep(n int) Processor { x.MinKeep = n; return x }
-
 func (x XTC) Process(h *History, c *Candidates) {
 	if x.Probability <= 0 || x.Threshold > 0.5 || c.Len() < 2 || h == nil {
 		return

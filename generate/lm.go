@@ -57,17 +57,9 @@ func (l *modelLM) VocabSize() int { return l.m.Config.VocabSize }
 
 // ForwardBatch advances every sequence one token in one pass over the
 // weights (model.Batch), growing the batch buffers when seqs is the largest
-// batch yet. One sequence takes the matrix-vector path of State.Forward,
-// which gives the same logits.
+// batch yet. forwardAll sends single sequences to Forward instead.
 func (l *modelLM) ForwardBatch(seqs []Seq, tokens, pos []int) {
 	n := len(seqs)
-	if n == 1 {
-		seqs[0].Forward(tokens[0], pos[0])
-		return
-	}
-	if n == 0 {
-		return
-	}
 	if l.batch == nil || l.batchCap < n {
 		l.batch, l.batchCap = l.m.NewBatch(l.pool, n), n
 	}

@@ -57,13 +57,8 @@ func processBatches[W, A any](s *stream, workers []W, work func(w W, rec *jsonl.
 			wg.Wait()
 			for i := range batch {
 				if err := batch[i].err; err != nil {
-					lerr := &jsonl.LineError{Input: batch[i].name, Line: batch[i].line, Err: err}
-					skipped, rerr := s.skipRecord(batch[i].rec, lerr)
-					if !skipped {
-						return lerr
-					}
-					if rerr != nil {
-						return rerr
+					if err := s.failed(batch[i].rec, &jsonl.LineError{Input: batch[i].name, Line: batch[i].line, Err: err}); err != nil {
+						return err
 					}
 					continue
 				}

@@ -110,13 +110,8 @@ func (c *FilterCmd) Run(g *Globals, io *IO) error {
 			bar.Add(1)
 			reason, err := c.apply(rec, bounds, exact, near, dopt)
 			if err != nil {
-				lerr := s.recordErr(err)
-				skipped, rerr := s.skipRecord(rec, lerr)
-				if !skipped {
-					return lerr
-				}
-				if rerr != nil {
-					return rerr
+				if err := s.failed(rec, s.in.LineErr(err)); err != nil {
+					return err
 				}
 				continue
 			}

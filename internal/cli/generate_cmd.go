@@ -310,23 +310,16 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 		}
 		return &jsonl.LineError{Input: it.name, Line: it.line, Err: err}
 	}
-	// badRecord is an error in one record's content, which --on-error=skip
-	// skips (the record goes to --rejects with the reason).
-	type badRecord struct {
-		it  item
-		err error
-	}
-	var bad *badRecord
+	// skipBad handles an error in one record's content: --on-error=skip
+	// skips the record (it goes to --rejects with the reason) and sets
+	// skipped; a --prompt (line 0) has no record to skip.
+	skipped := false
 	skipBad := func(it item, err error) error {
-		if it.line == 0 || s.in == nil {
+		if it.line == 0 || !s.skip {
 			return err
 		}
-		skipped, rerr := s.skipRecord(it.rec, err)
-		if !skipped {
-			return err
-		}
-		bad = &badRecord{it, err}
-		return rerr
+		skipped = true
+		return s.failed(it.rec, err)
 	}
 	// read returns the next item, or ok false at the end of the input.
 	read := func(i int) (it item, ok bool, err error) {
@@ -463,12 +456,12 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 	err = func() error {
 		var items []item
 		for i := 0; ; i++ {
-			bad = nil
+			skipped = false
 			it, ok, err := read(i)
 			if err != nil {
 				return err
 			}
-			if ok && bad == nil {
+			if ok && !skipped {
 				items = append(items, it)
 			}
 			if len(items) > 0 && (!ok || len(items) == batch) {

@@ -85,20 +85,16 @@ func (s *stream) reject(r *jsonl.Record, reason string) error {
 	return s.rejects.Write(c)
 }
 
-// skipRecord handles a record that could not be processed: with
-// --on-error=skip it is counted and kept in the rejects file with the
-// reason (true); otherwise the error stands (false).
-func (s *stream) skipRecord(rec *jsonl.Record, err error) (bool, error) {
+// failed handles a record that could not be processed (err names its
+// line): with --on-error=skip the record is counted and kept in the
+// rejects file with the reason, and failed returns nil (or the error of
+// writing the rejects file); otherwise it returns err, which ends the run.
+func (s *stream) failed(rec *jsonl.Record, err error) error {
 	if !s.skip || rec == nil {
-		return false, err
+		return err
 	}
 	s.bad++
-	return true, s.reject(rec, err.Error())
-}
-
-// recordErr names the input line of the last record read.
-func (s *stream) recordErr(err error) error {
-	return fmt.Errorf("%s:%d: %w", s.in.Name(), s.in.Line(), err)
+	return s.reject(rec, err.Error())
 }
 
 // close closes everything and returns the first error.

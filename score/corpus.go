@@ -156,15 +156,14 @@ func NewCorpus(o CorpusOptions) (*Corpus, error) {
 		c.opts.CompressionLevel = 6
 		fallthrough
 	default:
-		zs, ok := newZlibSizer(c.opts.CompressionLevel)
-		if !ok {
+		if _, ok := zConfigs[c.opts.CompressionLevel]; !ok {
 			return nil, fmt.Errorf("corpus options: compression level %d not supported (want 4..9 or -1)", o.CompressionLevel)
 		}
 		if o.FastCompression {
 			c.fz = newFastSizer(c.opts.CompressionLevel)
 		} else {
-			zs.reset()
-			c.zs = zs
+			c.zs, _ = newZlibSizer(c.opts.CompressionLevel)
+			c.zs.reset()
 		}
 	}
 	c.pooled = make([]u64set, len(o.NGrams))
@@ -279,12 +278,7 @@ func (c *Corpus) Add(r *Result, keys []uint64, text, group string) error {
 func ngramHash(keys []uint64) uint64 {
 	h := uint64(len(keys)) * 0x9E3779B97F4A7C15
 	for _, k := range keys {
-		h ^= k
-		h ^= h >> 30
-		h *= 0xbf58476d1ce4e5b9
-		h ^= h >> 27
-		h *= 0x94d049bb133111eb
-		h ^= h >> 31
+		h = mix64(h ^ k)
 	}
 	return h
 }
@@ -414,7 +408,7 @@ func (c *Corpus) Summary() Summary {
 		s.Metrics = append(s.Metrics, ms)
 	}
 	for j := range 3 {
-		s.SimCTGRep[j] = simctgRep64(c.simctg[j].unique, c.simctg[j].total)
+		s.SimCTGRep[j] = simctgRep(c.simctg[j].unique, c.simctg[j].total)
 	}
 	s.SimCTGDiversity = simctgDiversity(s.SimCTGRep[0], s.SimCTGRep[1], s.SimCTGRep[2])
 	for j := range c.opts.NGrams {
@@ -455,13 +449,6 @@ func (c *Corpus) Summary() Summary {
 	s.Groups = g
 	c.summary = s
 	return s
-}
-
-func simctgRep64(unique, total int64) float64 {
-	if total == 0 {
-		return math.NaN()
-	}
-	return round2((1 - float64(unique)/float64(total)) * 100)
 }
 
 // AppendJSON appends the summary as a JSON object (fixed field order, null

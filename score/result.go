@@ -105,7 +105,7 @@ func (c SimCTGCounts) Diversity() float64 {
 	return simctgDiversity(c.Rep(2), c.Rep(3), c.Rep(4))
 }
 
-func simctgRep(unique, total int) float64 {
+func simctgRep[T int | int64](unique, total T) float64 {
 	if total == 0 {
 		return math.NaN()
 	}

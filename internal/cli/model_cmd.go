@@ -84,7 +84,6 @@ type modelInfo struct {
 	Types      map[string]int    `json:"tensor_types"`
 	Bytes      int64             `json:"weight_bytes_per_token"`
 	Tokenizer  string            `json:"tokenizer"`
-	BOS, EOS   int               `json:"-"`
 	EOG        []int             `json:"end_of_generation"`
 	Kernels    string            `json:"kernels"`
 	Meta       map[string]string `json:"metadata,omitempty"`

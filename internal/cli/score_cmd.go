@@ -80,7 +80,12 @@ func (w *lmWorker) ids(rec *jsonl.Record, text, promptField string) ([]int, int,
 			break
 		}
 	}
-	if cont == nil || w.tok.DecodeAll(cont) != strings.TrimPrefix(text, " ") && w.tok.DecodeAll(cont) != text {
+	if cont != nil {
+		if dec := w.tok.DecodeAll(cont); dec != strings.TrimPrefix(text, " ") && dec != text {
+			cont = nil // the ids do not spell the text: re-encode it
+		}
+	}
+	if cont == nil {
 		cont = w.tok.Encode(text, false)
 	}
 	return append(ids, cont...), from, nil

@@ -45,7 +45,7 @@ func WriteGGUF(m *Model, typ kernels.DType, w io.Writer) (ExportReport, error) {
 	}
 	if v := m.Vocab; v != nil {
 		pieces := v.Pieces
-		if v.Space == tokenizer.SpaceLlama2C || (v.Space == "" && !anyContains(pieces, tokenizer.SpaceGGUF)) {
+		if v.SpaceMarker() == tokenizer.SpaceLlama2C {
 			// GGUF vocabularies spell a space "▁".
 			pieces = make([]string, len(v.Pieces))
 			for i, p := range v.Pieces {
@@ -198,15 +198,6 @@ func fileType(t kernels.DType) int {
 		return 7
 	}
 	return 0
-}
-
-func anyContains(ss []string, sub string) bool {
-	for _, s := range ss {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
 }
 
 func baseName(p string) string {

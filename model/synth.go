@@ -343,7 +343,7 @@ func (s *Synthetic) Vocab() *tokenizer.Vocab {
 			push(fmt.Sprintf("<0x%02X>", b), 0, tokenizer.TypeByte)
 		}
 	}
-	alphabet := []string{"▁"}
+	alphabet := []string{tokenizer.SpaceGGUF}
 	for r := 'a'; r <= 'z'; r++ {
 		alphabet = append(alphabet, string(r))
 	}
@@ -376,7 +376,7 @@ func (s *Synthetic) WriteTokenizer(w io.Writer) error {
 	pieces := make([]string, len(v.Pieces))
 	maxLen := 0
 	for i, p := range v.Pieces {
-		pieces[i] = strings.ReplaceAll(p, "▁", " ")
+		pieces[i] = strings.ReplaceAll(p, tokenizer.SpaceGGUF, tokenizer.SpaceLlama2C)
 		maxLen = max(maxLen, len(pieces[i]))
 	}
 	bw := bufio.NewWriter(w)

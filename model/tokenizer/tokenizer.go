@@ -69,21 +69,12 @@ func New(v *Vocab) (*Tokenizer, error) {
 	}
 	t := &Tokenizer{
 		v:       v,
-		space:   v.Space,
+		space:   v.SpaceMarker(),
 		match:   make(map[string]int32, n),
 		ids:     make(map[string]int, n),
 		text:    make([]string, n),
 		lead:    make([]bool, n),
 		control: make([]bool, n),
-	}
-	if t.space == "" {
-		t.space = SpaceLlama2C
-		for _, p := range v.Pieces {
-			if strings.Contains(p, SpaceGGUF) {
-				t.space = SpaceGGUF
-				break
-			}
-		}
 	}
 	for i := range t.byteID {
 		t.byteID[i] = -1

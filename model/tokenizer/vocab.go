@@ -1,5 +1,7 @@
 package tokenizer
 
+import "strings"
+
 // Vocab is a SentencePiece-style vocabulary as stored in a model file: the
 // pieces with their merge scores and types, and the special token ids. The
 // loaders of llama2.c tokenizer files and of GGUF metadata fill it in; New
@@ -53,4 +55,19 @@ func (v *Vocab) TokenType(id int) int32 {
 		return TypeByte
 	}
 	return TypeNormal
+}
+
+// SpaceMarker is the piece text that stands for a space: Space when set,
+// else "▁" if any piece contains it (a GGUF or SentencePiece vocabulary),
+// else " " (a llama2.c tokenizer file).
+func (v *Vocab) SpaceMarker() string {
+	if v.Space != "" {
+		return v.Space
+	}
+	for _, p := range v.Pieces {
+		if strings.Contains(p, SpaceGGUF) {
+			return SpaceGGUF
+		}
+	}
+	return SpaceLlama2C
 }

@@ -15,18 +15,9 @@ type State struct {
 	pool *kernels.Pool
 	ctx  int // positions the KV cache holds
 
-	x      []float32 // (dim) residual stream
-	xb     []float32 // (dim) normed input of a sublayer, then attention output
-	xb2    []float32 // (dim) sublayer output
-	hb     []float32 // (hidden_dim) gate, then SwiGLU
-	hb2    []float32 // (hidden_dim) up
-	q      []float32 // (dim) queries of the current position
-	k, v   []float32 // (kv_dim) views into the cache at the current position
-	att    []float32 // (n_heads, ctx) attention scores
+	att    []float32 // (n_heads, ctx) attention scores of Batch.Forward
 	keys   []float32 // (n_layers, ctx, kv_dim) key cache
 	values []float32 // (n_layers, ctx, kv_dim) value cache
-	cos    []float32 // (head_dim/2) RoPE rotation at the current position
-	sin    []float32 // (head_dim/2)
 	invFrq []float32 // (head_dim/2) RoPE frequencies, theta^(-2i/head_dim) after scaling
 	mscale float32   // YaRN's magnitude scale of cos and sin (1 otherwise)
 
@@ -38,10 +29,8 @@ type State struct {
 	Hidden []float32
 
 	mv    matVecTask
-	proj  projTask
-	ffn   gateUpTask
-	attn  attnTask
-	batch batchBufs // prefill buffers, grown on first use
+	one   [1]int    // Forward's token, as a prompt of one for Prefill
+	batch batchBufs // Prefill's buffers, grown to the longest prompt yet
 }
 
 // RopeScaling changes how positions map to RoPE angles, to run past the
@@ -89,18 +78,15 @@ func (m *Model) NewState(pool *kernels.Pool, opt StateOptions) (*State, error) {
 	hd := c.HeadDim()
 	s := &State{
 		m: m, pool: pool, ctx: ctx,
-		x: make([]float32, c.Dim), xb: make([]float32, c.Dim), xb2: make([]float32, c.Dim),
-		hb: make([]float32, c.HiddenDim), hb2: make([]float32, c.HiddenDim),
-		q:      make([]float32, c.Dim),
 		att:    make([]float32, c.NHeads*ctx),
 		keys:   make([]float32, c.NLayers*ctx*kv),
 		values: make([]float32, c.NLayers*ctx*kv),
-		cos:    make([]float32, hd/2), sin: make([]float32, hd/2), invFrq: make([]float32, hd/2),
+		invFrq: make([]float32, hd/2),
 		Logits: make([]float32, c.VocabSize),
 		Hidden: make([]float32, c.Dim),
 	}
 	s.mscale = ropeFrequencies(s.invFrq, c, opt.Rope)
-	s.attn.s = s
+	s.batch.grow(&c, 1, ctx) // so that the first Forward allocates nothing either
 	return s, nil
 }
 
@@ -199,27 +185,6 @@ func rowAlign(w *kernels.Mat) int {
 	return 16
 }
 
-// attnTask computes attention for a range of heads at one position.
-type attnTask struct {
-	s        *State
-	layerOff int // offset of this layer in the caches
-	pos      int
-}
-
-func (t *attnTask) Run(lo, hi int) {
-	s := t.s
-	c := &s.m.Config
-	hd := c.HeadDim()
-	kvDim := c.KVDim()
-	group := c.NHeads / c.NKVHeads
-	scale := float32(1 / math.Sqrt(float64(hd)))
-	for h := lo; h < hi; h++ {
-		off := t.layerOff + (h/group)*hd
-		attendHead(s.xb[h*hd:(h+1)*hd], s.q[h*hd:(h+1)*hd], s.att[h*s.ctx:h*s.ctx+t.pos+1],
-			s.keys[off:], s.values[off:], kvDim, scale)
-	}
-}
-
 // attendHead is one head's attention at one position, shared by Forward,
 // Batch.Forward and Prefill so that all three give the same numbers:
 // scores of q (head_dim) against the len(att) cached keys, softmax, and the
@@ -234,51 +199,11 @@ func attendHead(out, q, att, keys, values []float32, kvDim int, scale float32) {
 // Forward runs one token at position pos through the model and returns the
 // logits (vocab), valid until the next call. Positions must be fed in order
 // from 0 (the KV cache holds earlier ones); pos must be below Context().
+// It is Prefill of a one-token prompt: with one token every product of
+// Prefill is a matrix-vector product, the same arithmetic.
 func (s *State) Forward(token, pos int) []float32 {
-	m := s.m
-	c := &m.Config
-	if token < 0 || token >= c.VocabSize {
-		panic(fmt.Sprintf("model: token %d out of range [0,%d)", token, c.VocabSize))
-	}
-	if pos < 0 || pos >= s.ctx {
-		panic(fmt.Sprintf("model: position %d out of range [0,%d)", pos, s.ctx))
-	}
-	w := &m.Weights
-	kvDim := c.KVDim()
-
-	w.TokEmb.Row(s.x, token)
-
-	s.rotation(s.cos, s.sin, pos)
-
-	for l := range w.Layers {
-		ly := &w.Layers[l]
-		kernels.RMSNorm(s.xb, s.x, ly.AttnNorm, c.NormEps)
-
-		layerOff := l * s.ctx * kvDim
-		s.k = s.keys[layerOff+pos*kvDim : layerOff+(pos+1)*kvDim]
-		s.v = s.values[layerOff+pos*kvDim : layerOff+(pos+1)*kvDim]
-		s.proj = projTask{out: [3][]float32{s.q, s.k, s.v}, w: [3]*kernels.Mat{&ly.WQ, &ly.WK, &ly.WV}, x: s.xb, n: 1}
-		s.proj.run(s.pool)
-		kernels.RoPE(s.q, s.cos, s.sin)
-		kernels.RoPE(s.k, s.cos, s.sin)
-
-		s.attn.layerOff = layerOff
-		s.attn.pos = pos
-		s.pool.Run(c.NHeads, 1, &s.attn)
-
-		s.matVec(s.xb2, &ly.WO, s.xb)
-		kernels.Add(s.x, s.xb2)
-
-		kernels.RMSNorm(s.xb, s.x, ly.FFNNorm, c.NormEps)
-		s.ffn = gateUpTask{h: s.hb, g: s.hb2, w1: &ly.W1, w3: &ly.W3, x: s.xb, n: 1}
-		s.ffn.run(s.pool)
-		s.matVec(s.xb2, &ly.W2, s.hb)
-		kernels.Add(s.x, s.xb2)
-	}
-
-	kernels.RMSNorm(s.Hidden, s.x, w.FinalNorm, c.NormEps)
-	s.matVec(s.Logits, &w.Output, s.Hidden)
-	return s.Logits
+	s.one[0] = token
+	return s.Prefill(s.one[:], pos, nil)
 }
 
 // rotation fills cos and sin (head_dim/2 each) with the RoPE rotation of

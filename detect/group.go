@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/degen-llm/degen/detect/minhash"
-	"github.com/degen-llm/degen/internal/textseg"
 )
 
 // GroupDetector flags a group of outputs of one prompt whose members are
@@ -42,9 +41,13 @@ func (g GroupDetector) Check(texts []string) GroupResult {
 	if len(texts) < 2 {
 		return res
 	}
-	sets := make([]map[string]struct{}, len(texts))
+	h, err := minhash.NewHasher(1, max(1, g.ShingleSize))
+	if err != nil { // unreachable: both arguments are positive
+		panic(err)
+	}
+	sets := make([]map[uint64]struct{}, len(texts))
 	for i, t := range texts {
-		sets[i] = shingleSet(t, g.ShingleSize)
+		sets[i] = shingleSet(h, t)
 	}
 	sum, pairs := 0.0, 0
 	res.MinSimilarity = 1
@@ -65,35 +68,19 @@ func (g GroupDetector) Check(texts []string) GroupResult {
 	return res
 }
 
-// shingleSet is the set of runs of size normalised tokens of text (the
-// whole text when it is shorter).
-func shingleSet(text string, size int) map[string]struct{} {
-	var toks []string
-	for _, t := range textseg.Split(nil, text, textseg.Words) {
-		if n := minhash.Normalize(t.Text); n != "" {
-			toks = append(toks, n)
-		}
-	}
-	set := map[string]struct{}{}
-	if len(toks) == 0 {
-		return set
-	}
-	size = max(1, min(size, len(toks)))
-	for i := 0; i+size <= len(toks); i++ {
-		key := ""
-		for k, t := range toks[i : i+size] {
-			if k > 0 {
-				key += "\x00"
-			}
-			key += t
-		}
-		set[key] = struct{}{}
+// shingleSet is the set of the hashed runs of h.ShingleSize normalised
+// tokens of text (the whole text when it is shorter): the shingles of the
+// near-duplicate index, so that both measure overlap the same way.
+func shingleSet(h *minhash.Hasher, text string) map[uint64]struct{} {
+	set := map[uint64]struct{}{}
+	for _, x := range h.Shingles(nil, text) {
+		set[x] = struct{}{}
 	}
 	return set
 }
 
 // jaccard is |a∩b|/|a∪b|; 1 for two empty sets.
-func jaccard(a, b map[string]struct{}) float64 {
+func jaccard(a, b map[uint64]struct{}) float64 {
 	if len(a) == 0 && len(b) == 0 {
 		return 1
 	}

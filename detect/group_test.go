@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/degen-llm/degen/detect/minhash"
 )
 
 const story = "Once upon a time there was a little cat named Tom. Tom liked to play in the garden with his red ball. " +
@@ -54,15 +56,19 @@ func TestGroupDetector(t *testing.T) {
 }
 
 func TestJaccard(t *testing.T) {
-	a := shingleSet("a b c d", 2)  // ab bc cd
-	b := shingleSet("A, b c e", 2) // ab bc ce
+	h2, err := minhash.NewHasher(1, 2)
+	require.NoError(t, err)
+	h3, err := minhash.NewHasher(1, 3)
+	require.NoError(t, err)
+	a := shingleSet(h2, "a b c d")  // ab bc cd
+	b := shingleSet(h2, "A, b c e") // ab bc ce
 	assert.Len(t, a, 3)
 	assert.InDelta(t, 2.0/4, jaccard(a, b), 1e-12)
-	assert.Equal(t, 1.0, jaccard(shingleSet("", 3), shingleSet("...", 3)))
+	assert.Equal(t, 1.0, jaccard(shingleSet(h3, ""), shingleSet(h3, "...")))
 	// Shorter than a shingle: the whole text is one shingle.
-	assert.Len(t, shingleSet("one two", 3), 1)
+	assert.Len(t, shingleSet(h3, "one two"), 1)
 	// CJK characters are tokens: 5 characters give 3 trigrams.
-	assert.Len(t, shingleSet("插座插座好", 3), 3)
+	assert.Len(t, shingleSet(h3, "插座插座好"), 3)
 }
 
 func TestCorpusIndex(t *testing.T) {

@@ -165,7 +165,7 @@ func (d *Decoder) beamSearch(prompt []int, p Params, chain sample.Chain) ([]Sequ
 				reason := ""
 				var st Stopper
 				switch {
-				case d.eog[cd.id]:
+				case d.isEOG(cd.id):
 					reason = FinishEOS
 				default:
 					if parent.stop != nil && (r < gs || len(next) < gs) {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 
 	"github.com/degen-llm/degen/generate/sample"
 )
@@ -69,7 +70,6 @@ type Decoder struct {
 	// prefill, (len(prompt), dim).
 	promptHidden []float32
 	top          []scored
-	eog          map[int32]bool
 
 	chainCfg *sample.Config
 	chain    sample.Chain
@@ -136,10 +136,6 @@ func (d *Decoder) Decode(prompt []int, p Params, record uint64) (*Output, error)
 	chain, err := d.Chain(p)
 	if err != nil {
 		return nil, err
-	}
-	d.eog = make(map[int32]bool, len(d.Vocab.EOS))
-	for _, id := range d.Vocab.EOS {
-		d.eog[id] = true
 	}
 	out := &Output{Strategy: p.Strategy(), Sampler: chain.String()}
 	switch out.Strategy {
@@ -408,7 +404,7 @@ func (d *Decoder) step(r *run, p Params, chain sample.Chain, strategy string) (m
 	if p.LogProbs > 0 {
 		seq.LogProbs = append(seq.LogProbs, logProbOf(c, next, p.LogProbs))
 	}
-	if d.eog[next] {
+	if d.isEOG(next) {
 		seq.FinishReason = FinishEOS
 		return false, false, nil
 	}
@@ -430,6 +426,10 @@ func (d *Decoder) step(r *run, p Params, chain sample.Chain, strategy string) (m
 	r.next = int(next)
 	return true, !forwarded, nil
 }
+
+// isEOG reports whether id ends generation (the vocabulary's EOS ids,
+// usually one to three of them).
+func (d *Decoder) isEOG(id int32) bool { return slices.Contains(d.Vocab.EOS, id) }
 
 // logProbOf reports chosen's log-probability and the n best alternatives
 // under the processed candidates.

@@ -35,10 +35,6 @@ func (d *Decoder) DecodeMany(jobs []Job) ([]*Output, error) {
 	if len(jobs) == 0 {
 		return nil, nil
 	}
-	d.eog = make(map[int32]bool, len(d.Vocab.EOS))
-	for _, id := range d.Vocab.EOS {
-		d.eog[id] = true
-	}
 	ctx := d.LM.Context()
 	chains := make([]sample.Chain, len(jobs))
 	outs := make([]*Output, len(jobs))

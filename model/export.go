@@ -116,11 +116,8 @@ func WriteGGUF(m *Model, typ kernels.DType, w io.Writer) (ExportReport, error) {
 	for i := range wt.Layers {
 		l := &wt.Layers[i]
 		p := fmt.Sprintf("blk.%d.", i)
-		for _, e := range []struct {
-			name string
-			m    *kernels.Mat
-		}{{"attn_q", &l.WQ}, {"attn_k", &l.WK}, {"attn_v", &l.WV}, {"attn_output", &l.WO}, {"ffn_gate", &l.W1}, {"ffn_down", &l.W2}, {"ffn_up", &l.W3}} {
-			if err := mat(p+e.name+".weight", e.m); err != nil {
+		for _, e := range l.mats(m.Config) {
+			if err := mat(p+e.name+".weight", e.mat); err != nil {
 				return rep, err
 			}
 		}

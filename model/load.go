@@ -215,7 +215,7 @@ func ggufConfig(f *gguf.File) (Config, error) {
 // converted).
 func ggufWeights(f *gguf.File, m *Model) error {
 	c := m.Config
-	d, kv, h, v := c.Dim, c.KVDim(), c.HiddenDim, c.VocabSize
+	d, v := c.Dim, c.VocabSize
 	w := &m.Weights
 	var err error
 	if w.TokEmb, err = ggufMat(f, tokEmbName, v, d); err != nil {
@@ -234,19 +234,7 @@ func ggufWeights(f *gguf.File, m *Model) error {
 	for i := range w.Layers {
 		l := &w.Layers[i]
 		p := "blk." + strconv.Itoa(i) + "."
-		for _, t := range []struct {
-			name       string
-			mat        *kernels.Mat
-			rows, cols int
-		}{
-			{"attn_q", &l.WQ, d, d},
-			{"attn_k", &l.WK, kv, d},
-			{"attn_v", &l.WV, kv, d},
-			{"attn_output", &l.WO, d, d},
-			{"ffn_gate", &l.W1, h, d},
-			{"ffn_down", &l.W2, d, h},
-			{"ffn_up", &l.W3, h, d},
-		} {
+		for _, t := range l.mats(c) {
 			if *t.mat, err = ggufMat(f, p+t.name+".weight", t.rows, t.cols); err != nil {
 				return err
 			}

@@ -70,6 +70,30 @@ type Layer struct {
 	W3       kernels.Mat // (hidden_dim, dim)  up
 }
 
+// layerMat is one weight matrix of a layer: its GGUF name (between
+// "blk.N." and ".weight"), where it lives in the Layer, and its shape.
+type layerMat struct {
+	name       string
+	mat        *kernels.Mat
+	rows, cols int
+}
+
+// mats lists l's weight matrices in GGUF's order, with their shapes under
+// config c: the one table the GGUF loader, the exporter and the synthetic
+// writer share.
+func (l *Layer) mats(c Config) []layerMat {
+	d, kv, h := c.Dim, c.KVDim(), c.HiddenDim
+	return []layerMat{
+		{"attn_q", &l.WQ, d, d},
+		{"attn_k", &l.WK, kv, d},
+		{"attn_v", &l.WV, kv, d},
+		{"attn_output", &l.WO, d, d},
+		{"ffn_gate", &l.W1, h, d},
+		{"ffn_down", &l.W2, d, h},
+		{"ffn_up", &l.W3, h, d},
+	}
+}
+
 // Weights are all the parameters of a model.
 type Weights struct {
 	TokEmb    kernels.Mat // (vocab, dim)

@@ -294,7 +294,7 @@ func (s *Synthetic) writeGGUF(w io.Writer) error {
 		return g.AddTensor(name, gguf.F32, ne, func(out io.Writer) error { return s.gen(out, kind, layer, n) })
 	}
 	// ne is innermost first: a (rows, cols) matrix has ne = [cols, rows].
-	d, kv, h, vs := c.Dim, c.KVDim(), c.HiddenDim, c.VocabSize
+	d, vs := c.Dim, c.VocabSize
 	if err := add(tokEmbName, kTokEmb, 0, d, vs); err != nil {
 		return err
 	}
@@ -306,9 +306,9 @@ func (s *Synthetic) writeGGUF(w io.Writer) error {
 			return err
 		}
 	}
-	shapes := map[string][]int{
-		"attn_norm": {d}, "attn_q": {d, d}, "attn_k": {d, kv}, "attn_v": {d, kv}, "attn_output": {d, d},
-		"ffn_norm": {d}, "ffn_gate": {d, h}, "ffn_down": {h, d}, "ffn_up": {d, h},
+	shapes := map[string][]int{"attn_norm": {d}, "ffn_norm": {d}} // GGUF dims: (cols, rows)
+	for _, t := range new(Layer).mats(c) {
+		shapes[t.name] = []int{t.cols, t.rows}
 	}
 	for l := range c.NLayers {
 		for _, k := range s.layerKinds() {

@@ -32,17 +32,8 @@ func WriteGGUF(m *Model, typ kernels.DType, w io.Writer) (ExportReport, error) {
 		{Key: "general.architecture", Value: "llama"},
 		{Key: "general.name", Value: strings.TrimSuffix(baseName(m.Path), ".bin")},
 		{Key: "general.file_type", Value: uint32(fileType(typ))},
-		{Key: "llama.context_length", Value: uint32(c.SeqLen)},
-		{Key: "llama.embedding_length", Value: uint32(c.Dim)},
-		{Key: "llama.feed_forward_length", Value: uint32(c.HiddenDim)},
-		{Key: "llama.block_count", Value: uint32(c.NLayers)},
-		{Key: "llama.attention.head_count", Value: uint32(c.NHeads)},
-		{Key: "llama.attention.head_count_kv", Value: uint32(c.NKVHeads)},
-		{Key: "llama.rope.dimension_count", Value: uint32(c.HeadDim())},
-		{Key: "llama.rope.freq_base", Value: c.RopeTheta},
-		{Key: "llama.attention.layer_norm_rms_epsilon", Value: c.NormEps},
-		{Key: "llama.vocab_size", Value: uint32(c.VocabSize)},
 	}
+	kvs = append(kvs, llamaKVs(c)...)
 	if v := m.Vocab; v != nil {
 		pieces := v.Pieces
 		if v.SpaceMarker() == tokenizer.SpaceLlama2C {
@@ -59,17 +50,7 @@ func WriteGGUF(m *Model, typ kernels.DType, w io.Writer) (ExportReport, error) {
 				types[i] = v.TokenType(i)
 			}
 		}
-		kvs = append(kvs,
-			gguf.KV{Key: "tokenizer.ggml.model", Value: "llama"},
-			gguf.KV{Key: "tokenizer.ggml.tokens", Value: pieces},
-			gguf.KV{Key: "tokenizer.ggml.scores", Value: v.Scores},
-			gguf.KV{Key: "tokenizer.ggml.token_type", Value: types},
-			gguf.KV{Key: "tokenizer.ggml.bos_token_id", Value: uint32(v.BOS)},
-			gguf.KV{Key: "tokenizer.ggml.eos_token_id", Value: uint32(v.EOS)},
-			gguf.KV{Key: "tokenizer.ggml.unknown_token_id", Value: uint32(v.UNK)},
-			gguf.KV{Key: "tokenizer.ggml.add_bos_token", Value: v.AddBOS},
-			gguf.KV{Key: "tokenizer.ggml.add_space_prefix", Value: v.AddSpacePrefix},
-		)
+		kvs = append(kvs, vocabKVs(v, pieces, types)...)
 	}
 	for _, kv := range kvs {
 		if err := g.Set(kv.Key, kv.Value); err != nil {
@@ -134,6 +115,39 @@ func WriteGGUF(m *Model, typ kernels.DType, w io.Writer) (ExportReport, error) {
 }
 
 // encodeRow writes one row of float32 values in type t into dst.
+// llamaKVs are the "llama" architecture's hyperparameters of c, in the
+// order llama.cpp's converter writes them.
+func llamaKVs(c Config) []gguf.KV {
+	return []gguf.KV{
+		{Key: "llama.context_length", Value: uint32(c.SeqLen)},
+		{Key: "llama.embedding_length", Value: uint32(c.Dim)},
+		{Key: "llama.feed_forward_length", Value: uint32(c.HiddenDim)},
+		{Key: "llama.block_count", Value: uint32(c.NLayers)},
+		{Key: "llama.attention.head_count", Value: uint32(c.NHeads)},
+		{Key: "llama.attention.head_count_kv", Value: uint32(c.NKVHeads)},
+		{Key: "llama.rope.dimension_count", Value: uint32(c.HeadDim())},
+		{Key: "llama.rope.freq_base", Value: c.RopeTheta},
+		{Key: "llama.attention.layer_norm_rms_epsilon", Value: c.NormEps},
+		{Key: "llama.vocab_size", Value: uint32(c.VocabSize)},
+	}
+}
+
+// vocabKVs are the tokenizer keys of v, with its pieces and token types as
+// the file spells them.
+func vocabKVs(v *tokenizer.Vocab, pieces []string, types []int32) []gguf.KV {
+	return []gguf.KV{
+		{Key: "tokenizer.ggml.model", Value: "llama"},
+		{Key: "tokenizer.ggml.tokens", Value: pieces},
+		{Key: "tokenizer.ggml.scores", Value: v.Scores},
+		{Key: "tokenizer.ggml.token_type", Value: types},
+		{Key: "tokenizer.ggml.bos_token_id", Value: uint32(v.BOS)},
+		{Key: "tokenizer.ggml.eos_token_id", Value: uint32(v.EOS)},
+		{Key: "tokenizer.ggml.unknown_token_id", Value: uint32(v.UNK)},
+		{Key: "tokenizer.ggml.add_bos_token", Value: v.AddBOS},
+		{Key: "tokenizer.ggml.add_space_prefix", Value: v.AddSpacePrefix},
+	}
+}
+
 func encodeRow(dst []byte, row []float32, t kernels.DType) {
 	switch t {
 	case kernels.F32:

@@ -257,29 +257,13 @@ func (s *Synthetic) writeGGUF(w io.Writer) error {
 	c := s.Config
 	g := gguf.NewWriter()
 	v := s.Vocab()
-	for _, kv := range []gguf.KV{
+	kvs := []gguf.KV{
 		{Key: "general.architecture", Value: "llama"},
 		{Key: "general.name", Value: fmt.Sprintf("synthetic seed %d", s.Seed)},
-		{Key: "llama.context_length", Value: uint32(c.SeqLen)},
-		{Key: "llama.embedding_length", Value: uint32(c.Dim)},
-		{Key: "llama.feed_forward_length", Value: uint32(c.HiddenDim)},
-		{Key: "llama.block_count", Value: uint32(c.NLayers)},
-		{Key: "llama.attention.head_count", Value: uint32(c.NHeads)},
-		{Key: "llama.attention.head_count_kv", Value: uint32(c.NKVHeads)},
-		{Key: "llama.rope.dimension_count", Value: uint32(c.HeadDim())},
-		{Key: "llama.rope.freq_base", Value: c.RopeTheta},
-		{Key: "llama.attention.layer_norm_rms_epsilon", Value: c.NormEps},
-		{Key: "llama.vocab_size", Value: uint32(c.VocabSize)},
-		{Key: "tokenizer.ggml.model", Value: "llama"},
-		{Key: "tokenizer.ggml.tokens", Value: v.Pieces},
-		{Key: "tokenizer.ggml.scores", Value: v.Scores},
-		{Key: "tokenizer.ggml.token_type", Value: v.Types},
-		{Key: "tokenizer.ggml.bos_token_id", Value: uint32(v.BOS)},
-		{Key: "tokenizer.ggml.eos_token_id", Value: uint32(v.EOS)},
-		{Key: "tokenizer.ggml.unknown_token_id", Value: uint32(v.UNK)},
-		{Key: "tokenizer.ggml.add_bos_token", Value: true},
-		{Key: "tokenizer.ggml.add_space_prefix", Value: true},
-	} {
+	}
+	kvs = append(kvs, llamaKVs(c)...)
+	kvs = append(kvs, vocabKVs(v, v.Pieces, v.Types)...)
+	for _, kv := range kvs {
 		if err := g.Set(kv.Key, kv.Value); err != nil {
 			return err
 		}

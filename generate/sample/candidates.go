@@ -368,6 +368,18 @@ func (c *Candidates) untally() {
 	c.touched = c.touched[:0]
 }
 
+// adjustTallied calls f(i, count) for each candidate whose id occurs in
+// toks (count times) and clears the tally: the shape of every penalty on
+// past tokens. The candidates are no longer sorted if any was touched.
+func (c *Candidates) adjustTallied(toks []int32, f func(i int, count int32)) {
+	c.tally(toks)
+	c.eachTallied(f)
+	if len(c.touched) > 0 {
+		c.Sorted = false
+	}
+	c.untally()
+}
+
 // eachTallied calls f(i, count) for each candidate position i whose id has
 // a non-zero tally. On a full, untouched vocabulary it visits only the
 // tallied ids; otherwise it scans the candidates.

@@ -36,10 +36,5 @@ func ban(c *Candidates, ids []int32) {
 	if len(ids) == 0 {
 		return
 	}
-	c.tally(ids)
-	c.eachTallied(func(i int, _ int32) { c.Logits[i] = negInf })
-	if len(c.touched) > 0 {
-		c.Sorted = false
-	}
-	c.untally()
+	c.adjustTallied(ids, func(i int, _ int32) { c.Logits[i] = negInf })
 }

@@ -19,18 +19,13 @@ func (p RepetitionPenalty) Process(h *History, c *Candidates) {
 	if p.Penalty == 1 {
 		return
 	}
-	c.tally(p.Scope.Window(h))
-	c.eachTallied(func(i int, _ int32) {
+	c.adjustTallied(p.Scope.Window(h), func(i int, _ int32) {
 		if z := c.Logits[i]; z > 0 {
 			c.Logits[i] = z / p.Penalty
 		} else {
 			c.Logits[i] = z * p.Penalty
 		}
 	})
-	if len(c.touched) > 0 {
-		c.Sorted = false
-	}
-	c.untally()
 }
 
 // FrequencyPenalty subtracts Penalty times the number of occurrences of each
@@ -49,12 +44,7 @@ func (p FrequencyPenalty) Process(h *History, c *Candidates) {
 	if p.Penalty == 0 {
 		return
 	}
-	c.tally(p.Scope.Window(h))
-	c.eachTallied(func(i int, n int32) { c.Logits[i] -= float32(n) * p.Penalty })
-	if len(c.touched) > 0 {
-		c.Sorted = false
-	}
-	c.untally()
+	c.adjustTallied(p.Scope.Window(h), func(i int, n int32) { c.Logits[i] -= float32(n) * p.Penalty })
 }
 
 // PresencePenalty subtracts Penalty once from each id present in the
@@ -74,10 +64,5 @@ func (p PresencePenalty) Process(h *History, c *Candidates) {
 	if p.Penalty == 0 {
 		return
 	}
-	c.tally(p.Scope.Window(h))
-	c.eachTallied(func(i int, _ int32) { c.Logits[i] -= p.Penalty })
-	if len(c.touched) > 0 {
-		c.Sorted = false
-	}
-	c.untally()
+	c.adjustTallied(p.Scope.Window(h), func(i int, _ int32) { c.Logits[i] -= p.Penalty })
 }

@@ -107,19 +107,7 @@ func LogProbs(c *Candidates, chosen int32, n int, dst []TokenLogProb) (float32, 
 		return lp, dst
 	}
 	// Top n by a size-n heap, without touching c's order.
-	n = min(n, c.Len())
-	h := c.heap[:0]
-	for i, id := range c.IDs {
-		e := entry{id, c.Logits[i], 0}
-		if len(h) < n {
-			h = append(h, e)
-			heapUp(h, len(h)-1)
-		} else if rank(e, h[0]) < 0 {
-			h[0] = e
-			heapDown(h, 0)
-		}
-	}
-	c.heap = h
+	h := c.topHeap(min(n, c.Len()))
 	slices.SortFunc(h, rank)
 	for _, e := range h {
 		dst = append(dst, TokenLogProb{e.id, float32(float64(e.logit) - lse)})

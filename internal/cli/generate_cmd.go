@@ -465,12 +465,7 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 				items = append(items, it)
 			}
 			if len(items) > 0 && (!ok || len(items) == batch) {
-				if batch == 1 {
-					err = one(items[0])
-				} else {
-					err = many(items)
-				}
-				if err != nil {
+				if err := many(items); err != nil {
 					return err
 				}
 				items = items[:0]

@@ -68,6 +68,7 @@ func candBefore(a, b beamCand) bool {
 
 type beamGroup struct {
 	run      []beamHyp
+	spare    []beamHyp // the previous step's run, reused for the next one
 	finished []Sequence
 	done     bool
 	parity   int
@@ -102,6 +103,11 @@ func (d *Decoder) beamSearch(prompt []int, p Params, chain sample.Chain) ([]Sequ
 		}
 	}
 	slotOf := func(g, i, parity int) int { return 1 + parity*nb + g*gs + i }
+	// slotToks[s] holds the tokens of the hypothesis in slot s. A step
+	// writes the slots of the other parity than its parents', whose
+	// hypotheses are two steps old and no longer read, so each buffer is
+	// reused instead of allocating a history per beam per step.
+	slotToks := make([][]int32, 1+2*nb)
 	ptoks := make([]int32, P)
 	for i, id := range prompt {
 		ptoks[i] = int32(id)
@@ -157,7 +163,7 @@ func (d *Decoder) beamSearch(prompt []int, p Params, chain sample.Chain) ([]Sequ
 				}
 				return 0
 			})
-			var next []beamHyp
+			next := grp.spare[:0]
 			valid := false
 			newParity := 1 - grp.parity
 			for r, cd := range heap {
@@ -202,10 +208,9 @@ func (d *Decoder) beamSearch(prompt []int, p Params, chain sample.Chain) ([]Sequ
 					continue
 				}
 				if len(next) < gs {
-					toks := make([]int32, len(parent.tokens), len(parent.tokens)+1)
-					copy(toks, parent.tokens)
-					nh := beamHyp{tokens: append(toks, cd.id), score: cd.score,
-						slot: slotOf(g, len(next), newParity), parent: cd.beam, stop: st}
+					slot := slotOf(g, len(next), newParity)
+					slotToks[slot] = append(append(slotToks[slot][:0], parent.tokens...), cd.id)
+					nh := beamHyp{tokens: slotToks[slot], score: cd.score, slot: slot, parent: cd.beam, stop: st}
 					if p.LogProbs > 0 {
 						nh.lps = append(slices.Clone(parent.lps), d.beamLogProb(cd, p.LogProbs))
 					}
@@ -244,7 +249,7 @@ func (d *Decoder) beamSearch(prompt []int, p Params, chain sample.Chain) ([]Sequ
 				d.queue(s, int(tok), pos)
 				current = append(current, tok)
 			}
-			grp.run = next
+			grp.run, grp.spare = next, grp.run
 			grp.parity = newParity
 			allDone = false
 		}

@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -16,6 +17,26 @@ var (
 	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C
 	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL
 )
+
+// whyMissing names the CPU features an implementation needs that this CPU
+// lacks.
+func whyMissing(id implID) string {
+	type feat struct {
+		name string
+		has  bool
+	}
+	need := []feat{{"avx2", cpu.X86.HasAVX2}, {"fma", cpu.X86.HasFMA}, {"f16c", cpu.X86.HasF16C}}
+	if id == implAVX512 {
+		need = append(need, feat{"avx512f", cpu.X86.HasAVX512F}, feat{"avx512bw", cpu.X86.HasAVX512BW}, feat{"avx512vl", cpu.X86.HasAVX512VL})
+	}
+	var lack []string
+	for _, f := range need {
+		if !f.has {
+			lack = append(lack, f.name)
+		}
+	}
+	return "CPU lacks " + strings.Join(lack, " ")
+}
 
 func bestImpl() implID {
 	switch {

@@ -2,9 +2,19 @@
 
 package kernels
 
+import "runtime"
+
 // Without assembly every dispatch point calls the generic Go kernel.
 
 func bestImpl() implID { return implGeneric }
+
+// whyMissing: without assembly only the generic kernels exist.
+func whyMissing(implID) string {
+	if runtime.GOARCH == "amd64" {
+		return "built with -tags purego"
+	}
+	return "no assembly for " + runtime.GOARCH
+}
 
 func supportedImpls() []implID { return []implID{implGeneric} }
 

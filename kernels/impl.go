@@ -5,6 +5,9 @@ import (
 	"strings"
 )
 
+// allImpls are every implementation the package has, on any build.
+var allImpls = []implID{implGeneric, implAVX2, implAVX512}
+
 // implID names one set of kernel implementations.
 type implID uint8
 
@@ -55,4 +58,42 @@ func UseImpl(name string) (restore func(), err error) {
 		}
 	}
 	return nil, fmt.Errorf("kernel implementation %q not available here (have %s)", name, strings.Join(Impls(), ", "))
+}
+
+// Unavailable is an implementation this process cannot run, and why: the
+// CPU lacks features it needs, the build left the assembly out (purego), or
+// the architecture has none.
+type Unavailable struct {
+	Name   string // "avx2", "avx512"
+	Reason string // e.g. "CPU lacks avx512f avx512bw"
+}
+
+// Missing lists the implementations that are not in Impls, with the reason,
+// so that a test log or `degen version -v` can say what was not exercised.
+func Missing() []Unavailable {
+	var out []Unavailable
+	have := supportedImpls()
+	for _, id := range allImpls {
+		found := false
+		for _, h := range have {
+			found = found || h == id
+		}
+		if !found {
+			out = append(out, Unavailable{id.String(), whyMissing(id)})
+		}
+	}
+	return out
+}
+
+// Describe is one line naming the implementation in use, the ones this CPU
+// and build can run, and the ones they cannot, with the reason: what `degen
+// model info`, `degen bench` and the test script print.
+func Describe() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (runnable: %s", Impl(), strings.Join(Impls(), " "))
+	for _, m := range Missing() {
+		fmt.Fprintf(&b, "; not %s: %s", m.Name, m.Reason)
+	}
+	b.WriteString(")")
+	return b.String()
 }

@@ -312,3 +312,25 @@ func TestParseDType(t *testing.T) {
 	_, err := ParseDType("q4_0")
 	assert.Error(t, err)
 }
+
+// TestMissingAccountsForEveryImpl: what Impls and Missing list together is
+// every implementation the package has, each once, so the test script's
+// "ran / not run" line cannot leave one out.
+func TestMissingAccountsForEveryImpl(t *testing.T) {
+	seen := map[string]int{}
+	for _, name := range Impls() {
+		seen[name]++
+	}
+	for _, m := range Missing() {
+		seen[m.Name]++
+		assert.NotEmpty(t, m.Reason, m.Name)
+		_, err := UseImpl(m.Name)
+		assert.Error(t, err, "%s is missing, so it cannot be forced", m.Name)
+	}
+	assert.Equal(t, map[string]int{"generic": 1, "avx2": 1, "avx512": 1}, seen)
+	d := Describe()
+	assert.True(t, strings.HasPrefix(d, Impl()+" (runnable: "+strings.Join(Impls(), " ")), d)
+	for _, m := range Missing() {
+		assert.Contains(t, d, "not "+m.Name+": "+m.Reason)
+	}
+}

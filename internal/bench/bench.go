@@ -76,7 +76,7 @@ func Run(o Options) (*Result, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	res := &Result{Date: time.Now().UTC().Format(time.RFC3339), CPU: cpuName(), Cores: runtime.NumCPU(),
+	res := &Result{Date: time.Now().UTC().Format(time.RFC3339), CPU: CPUName(), Cores: runtime.NumCPU(),
 		Kernels: kernels.Impl(), Bandwidth: map[int]float64{}, DecodeToks: o.DecodeTokens, PrefillLen: o.PrefillTokens, BatchSize: o.Batch,
 		Repeat: max(1, o.Repeat)}
 	// Each row's limit uses the bandwidth measured between its own decode
@@ -375,8 +375,8 @@ func rss() int64 {
 	return 0
 }
 
-// cpuName is the CPU model from /proc/cpuinfo, or the architecture.
-func cpuName() string {
+// CPUName is the CPU model from /proc/cpuinfo, or the architecture.
+func CPUName() string {
 	b, err := os.ReadFile("/proc/cpuinfo")
 	if err == nil {
 		for _, line := range strings.Split(string(b), "\n") {

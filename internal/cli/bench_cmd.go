@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/degen-llm/degen/kernels"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,7 +77,7 @@ func (c *BenchCmd) Run(g *Globals, io *IO) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(io.Stdout, "cpu: %s, %d cores, kernels %s\n", res.CPU, res.Cores, res.Kernels)
+	fmt.Fprintf(io.Stdout, "cpu: %s, %d cores, kernels %s\n", res.CPU, res.Cores, kernels.Describe())
 	if res.Repeat > 1 {
 		fmt.Fprintf(io.Stdout, "medians over %d rounds\n", res.Repeat)
 	}

@@ -9,11 +9,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/alecthomas/kong"
 
+	"github.com/degen-llm/degen/internal/bench"
 	"github.com/degen-llm/degen/internal/tty"
+	"github.com/degen-llm/degen/kernels"
 )
 
 // Exit codes.
@@ -36,6 +39,25 @@ func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(form
 type Globals struct {
 	Quiet    bool   `short:"q" env:"DEGEN_QUIET" help:"No progress bar and no summary lines on stderr; errors are still printed."`
 	Progress string `enum:"auto,always,never" default:"auto" help:"Progress bar on stderr: auto shows it only when stderr is a terminal (${enum})."`
+	Kernels  string `env:"DEGEN_KERNELS" enum:"auto,generic,avx2,avx512" default:"auto" help:"Kernel implementation: auto picks the fastest this CPU runs; the others force one, to reproduce or compare outputs across machines (${enum})."`
+}
+
+// useKernels applies --kernels and returns the function that restores the
+// previous choice (Main runs many times in one test process).
+func (g *Globals) useKernels() (restore func(), err error) {
+	if g.Kernels == "" || g.Kernels == "auto" {
+		return func() {}, nil
+	}
+	restore, err = kernels.UseImpl(g.Kernels)
+	if err != nil {
+		return nil, usagef("--kernels %s: %v", g.Kernels, err)
+	}
+	return restore, nil
+}
+
+// cpuLine names the CPU and its cores, for model info and version -v.
+func cpuLine() string {
+	return fmt.Sprintf("%s, %d cores", bench.CPUName(), runtime.NumCPU())
 }
 
 // IO holds the streams of one run, so tests can drive the CLI in process.
@@ -93,12 +115,23 @@ Exit codes: 0 ok, 1 runtime error, 2 usage error.`
 var Version = "dev"
 
 // VersionCmd prints the version.
-type VersionCmd struct{}
+type VersionCmd struct {
+	Verbose bool `short:"v" help:"Also print the Go version, the CPU and the kernel implementations this machine can and cannot run."`
+}
 
 // Run prints the version.
 func (c *VersionCmd) Run(io *IO) error {
-	_, err := fmt.Fprintf(io.Stdout, "degen %s\n", Version)
-	return err
+	if _, err := fmt.Fprintf(io.Stdout, "degen %s\n", Version); err != nil || !c.Verbose {
+		return err
+	}
+	fmt.Fprintf(io.Stdout, "go: %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(io.Stdout, "cpu: %s\n", cpuLine())
+	fmt.Fprintf(io.Stdout, "kernels: %s\n", kernels.Impl())
+	fmt.Fprintf(io.Stdout, "kernels runnable: %s\n", strings.Join(kernels.Impls(), " "))
+	for _, m := range kernels.Missing() {
+		fmt.Fprintf(io.Stdout, "kernels not runnable: %s (%s)\n", m.Name, m.Reason)
+	}
+	return nil
 }
 
 type exitSignal struct{ code int }
@@ -148,7 +181,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(stderr, "run 'degen %s--help' for usage\n", cmd)
 		return ExitUsage
 	}
-	if err := kctx.Run(&root.Globals); err != nil {
+	restore, err := root.Globals.useKernels()
+	if err == nil {
+		defer restore()
+		err = kctx.Run(&root.Globals)
+	}
+	if err != nil {
 		msg := err.Error()
 		fmt.Fprintf(stderr, "degen: error: %s\n", msg)
 		var ec interface{ ExitCode() int }

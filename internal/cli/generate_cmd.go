@@ -373,6 +373,7 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 			}
 			info := generationInfo{
 				Model:         modelName,
+				Kernels:       kernels.Impl(),
 				Strategy:      res.Strategy,
 				NPromptTokens: res.NPromptTokens,
 				NTokens:       len(res.TokenIDs),
@@ -489,6 +490,7 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 // generationInfo is the "generation" object of an output record.
 type generationInfo struct {
 	Model         string             `json:"model"`
+	Kernels       string             `json:"kernels"` // the kernel implementation that computed it (see --kernels)
 	Strategy      string             `json:"strategy"`
 	NPromptTokens int                `json:"n_prompt_tokens"`
 	NTokens       int                `json:"n_tokens"`

@@ -85,7 +85,9 @@ type modelInfo struct {
 	Bytes      int64             `json:"weight_bytes_per_token"`
 	Tokenizer  string            `json:"tokenizer"`
 	EOG        []int             `json:"end_of_generation"`
+	CPU        string            `json:"cpu"`
 	Kernels    string            `json:"kernels"`
+	KernelsAll string            `json:"kernels_detail"`
 	Meta       map[string]string `json:"metadata,omitempty"`
 	FileBytes  int64             `json:"file_bytes"`
 	TensorList []tensorInfo      `json:"tensors"`
@@ -114,7 +116,7 @@ func (c *ModelInfoCmd) Run(io *IO) error {
 		Dim: cfg.Dim, HiddenDim: cfg.HiddenDim, NLayers: cfg.NLayers, NHeads: cfg.NHeads, NKVHeads: cfg.NKVHeads,
 		HeadDim: cfg.HeadDim(), VocabSize: cfg.VocabSize, Context: cfg.SeqLen, RopeTheta: cfg.RopeTheta, NormEps: cfg.NormEps,
 		Params: m.ParamCount(), Shared: m.SharedClassifier(), Types: map[string]int{}, Bytes: m.WeightBytes(),
-		EOG: m.EOG, Kernels: kernels.Impl(), Meta: m.Meta,
+		EOG: m.EOG, CPU: cpuLine(), Kernels: kernels.Impl(), KernelsAll: kernels.Describe(), Meta: m.Meta,
 	}
 	if fi, err := os.Stat(path); err == nil {
 		info.FileBytes = fi.Size()
@@ -174,7 +176,8 @@ func (c *ModelInfoCmd) Run(io *IO) error {
 	row("bytes per token", commas(info.Bytes))
 	row("tokenizer", info.Tokenizer)
 	row("end of generation", fmt.Sprint(info.EOG))
-	row("kernels", info.Kernels)
+	row("cpu", info.CPU)
+	row("kernels", info.KernelsAll)
 	return tw.Flush()
 }
 

@@ -59,8 +59,15 @@ func TestBatchedMatchesUnbatched(t *testing.T) {
 		} {
 			p := DefaultParams()
 			p.MaxNewTokens = 120
+			prompts := []string{"Once upon a time", "Lily and Tom"}
+			if testing.Short() {
+				// scripts/test.sh runs the race detector with -short: the
+				// same scheduling, one prompt, fewer steps (the full run
+				// takes minutes under -race on two loaded cores).
+				p.MaxNewTokens, prompts = 40, prompts[:1]
+			}
 			tc.set(&p)
-			for _, prompt := range []string{"Once upon a time", "Lily and Tom"} {
+			for _, prompt := range prompts {
 				b, u := onBothPaths(e, func() []*Result {
 					res, err := e.GenerateAll(prompt, p, 2)
 					require.NoError(t, err, tc.name)

@@ -531,12 +531,8 @@ func pad(s, how string, w int, fill string) string {
 	case "rjust":
 		return strings.Repeat(fill, extra) + s
 	}
-	// Python's center puts the odd extra character on the left when the
-	// string length is odd.
-	left := extra / 2
-	if extra%2 == 1 && n%2 == 1 {
-		left++
-	}
+	// Python's str.center: left = pad//2 + (pad & width & 1).
+	left := extra/2 + (extra & w & 1)
 	return strings.Repeat(fill, left) + s + strings.Repeat(fill, extra-left)
 }
 
@@ -1219,6 +1215,14 @@ func (ev *evaluator) filter(name string, v value, args []value, kw []kwVal) (val
 		n, err := needStr("attr", argOr(a[0], ""))
 		if err != nil {
 			return nil, err
+		}
+		// Jinja2's attr looks up attributes only, never items, so on a
+		// dict it finds methods and nothing else.
+		if d, ok := v.(*dict); ok {
+			if m := method(d, n); m != nil {
+				return m, nil
+			}
+			return undef{hint: fmt.Sprintf("'dict object' has no attribute '%s'", n)}, nil
 		}
 		return ev.getAttr(0, v, n)
 	case "indent":

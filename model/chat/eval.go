@@ -13,7 +13,7 @@ import (
 // needs.
 const (
 	maxOutput    = 32 << 20 // bytes of rendered text, and of any one string built
-	maxSteps     = 5_000_000
+	maxSteps     = 2_000_000
 	maxCallDepth = 100
 )
 
@@ -39,13 +39,23 @@ func (e *RaiseError) Error() string { return "chat template raised: " + e.Messag
 // scope is one level of variables. Like Jinja2, a for loop body (each
 // iteration afresh) and a macro call get their own level, so set inside
 // them does not leak out; if blocks do not.
+//
+// The top level holds the caller's variables in a map; inner levels hold a
+// few names each, in slices, which is cheaper per loop iteration.
 type scope struct {
 	vars   map[string]value
+	names  []string
+	vals   []value
 	parent *scope
 }
 
 func (s *scope) lookup(name string) (value, bool) {
 	for ; s != nil; s = s.parent {
+		for i, n := range s.names {
+			if n == name {
+				return s.vals[i], true
+			}
+		}
 		if v, ok := s.vars[name]; ok {
 			return v, true
 		}
@@ -54,10 +64,18 @@ func (s *scope) lookup(name string) (value, bool) {
 }
 
 func (s *scope) set(name string, v value) {
-	if s.vars == nil {
-		s.vars = map[string]value{}
+	for i, n := range s.names {
+		if n == name {
+			s.vals[i] = v
+			return
+		}
 	}
-	s.vars[name] = v
+	if s.vars != nil {
+		s.vars[name] = v
+		return
+	}
+	s.names = append(s.names, name)
+	s.vals = append(s.vals, v)
 }
 
 type macroVal struct {
@@ -285,7 +303,7 @@ func (ev *evaluator) loop(w *strings.Builder, n *forNode, it value, sc *scope, d
 		if err := ev.step(n.line); err != nil {
 			return err
 		}
-		body := &scope{parent: sc}
+		body := &scope{parent: sc, names: make([]string, 0, 4), vals: make([]value, 0, 4)}
 		lv.index0 = i
 		lv.body = sc
 		// Each iteration gets its own loop object: loop.cycle and
@@ -747,13 +765,13 @@ func (ev *evaluator) callMacro(line int, f *macroVal, args []value, kw []kwVal) 
 	ev.depth++
 	defer func() { ev.depth-- }()
 	m := f.m
-	sc := &scope{parent: f.scope, vars: map[string]value{}}
+	sc := &scope{parent: f.scope}
 	if len(args) > len(m.params) {
 		return nil, ev.fail(line, "macro '%s' takes not more than %d argument(s)", m.name, len(m.params))
 	}
 	set := make([]bool, len(m.params))
 	for i, a := range args {
-		sc.vars[m.params[i].name] = a
+		sc.set(m.params[i].name, a)
 		set[i] = true
 	}
 	for _, k := range kw {
@@ -763,7 +781,7 @@ func (ev *evaluator) callMacro(line int, f *macroVal, args []value, kw []kwVal) 
 				if set[i] {
 					return nil, ev.fail(line, "macro '%s' got multiple values for argument '%s'", m.name, k.name)
 				}
-				sc.vars[p.name] = k.v
+				sc.set(p.name, k.v)
 				set[i] = true
 				found = true
 			}
@@ -777,14 +795,14 @@ func (ev *evaluator) callMacro(line int, f *macroVal, args []value, kw []kwVal) 
 			continue
 		}
 		if p.def == nil {
-			sc.vars[p.name] = undef{hint: fmt.Sprintf("'%s' is undefined", p.name)}
+			sc.set(p.name, undef{hint: fmt.Sprintf("'%s' is undefined", p.name)})
 			continue
 		}
 		v, err := ev.eval(p.def, sc)
 		if err != nil {
 			return nil, err
 		}
-		sc.vars[p.name] = v
+		sc.set(p.name, v)
 	}
 	var b strings.Builder
 	if err := ev.execBody(&b, m.body, sc); err != nil {
@@ -946,6 +964,13 @@ func (ev *evaluator) arith(line int, op string, l, r value) (value, error) {
 			return lf / rf, nil
 		}
 	case "//", "%":
+		if f, ok := l.(string); ok && op == "%" {
+			args := []value{r}
+			if t, isTuple := r.(tuple); isTuple {
+				args = t
+			}
+			return pyPercent(f, args)
+		}
 		if lNum && rNum {
 			if rf == 0 {
 				return nil, ev.fail(line, "integer division or modulo by zero")

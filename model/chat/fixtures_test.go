@@ -43,7 +43,7 @@ func loadFixtures(t *testing.T) *fixtureFile {
 	return &fx
 }
 
-func vocabConfig(t *testing.T, name string) *Config {
+func vocabConfig(t testing.TB, name string) *Config {
 	t.Helper()
 	p, err := shared.Path("models", "vocab", name, "tokenizer_config.json")
 	require.NoError(t, err)

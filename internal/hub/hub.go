@@ -114,6 +114,10 @@ func (e *StatusError) Error() string {
 		msg = fmt.Sprintf("revision %s not found in %s (%s)", e.Ref.Revision, e.Ref.Repository(), e.Status)
 	case e.Code == http.StatusNotFound:
 		msg = fmt.Sprintf("repository %s or its file %s at revision %s not found (%s)", e.Ref.Repository(), e.Ref.Path, e.Ref.Revision, e.Status)
+	case e.Code == http.StatusUnauthorized && e.HubCode == "RepoNotFound":
+		// The hub answers so for a repository that does not exist and for
+		// one that is private, to not tell them apart.
+		msg = fmt.Sprintf("repository %s not found, or private or gated (%s)", e.Ref.Repository(), e.Status)
 	case e.Code == http.StatusUnauthorized || e.Code == http.StatusForbidden:
 		msg = fmt.Sprintf("access to %s denied (%s)", e.Ref.Repository(), e.Status)
 		if e.HubCode == "GatedRepo" {
@@ -184,9 +188,19 @@ var (
 // Download makes sure ref is in the cache under root (at ref.CachePath(root))
 // and returns what it did. A file already there is checked against the
 // hub (unless the revision is a commit hash) and kept when it is current.
+//
+// Errors name ref (they read "hf:OWNER/REPO/PATH: ...").
 func (c *Client) Download(ctx context.Context, ref Ref, root string, opt Options) (*Result, error) {
-	if err := ref.check(); err != nil {
+	res, err := c.download(ctx, ref, root, opt)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ref, err)
+	}
+	return res, nil
+}
+
+func (c *Client) download(ctx context.Context, ref Ref, root string, opt Options) (*Result, error) {
+	if err := ref.check(); err != nil {
+		return nil, err
 	}
 	endpoint, err := c.endpoint()
 	if err != nil {
@@ -216,7 +230,7 @@ func (c *Client) Download(ctx context.Context, ref Ref, root string, opt Options
 	if have && rem.etag == st.ETag && (rem.size < 0 || rem.size == st.Size) {
 		return present(st, rem, nil), nil
 	}
-	return c.fetch(ctx, ref, u, dst, rem, fileExists(dst), opt)
+	return c.fetch(ctx, ref, u, dst, rem, have, opt)
 }
 
 // fetch downloads into dst.part and moves it to dst once it checks out.
@@ -281,7 +295,7 @@ func (c *Client) fetch(ctx context.Context, ref Ref, u, dst string, rem remote, 
 	}
 	if rem.size >= 0 {
 		if free := diskFree(dir); free >= 0 && free < rem.size-have {
-			return nil, fmt.Errorf("%w: %s needs %d more bytes in %s, only %d are free", ErrNoSpace, ref, rem.size-have, dir, free)
+			return nil, fmt.Errorf("%w: %d more bytes are needed in %s, only %d are free", ErrNoSpace, rem.size-have, dir, free)
 		}
 	}
 	tr := Transfer{URL: u, Size: rem.size, Have: have, SHA256: rem.sha256, Discarded: discarded, Update: update}
@@ -345,16 +359,20 @@ func (t *transfer) run(ctx context.Context, tr Transfer, opt Options) error {
 		timer = time.AfterFunc(stall, func() { cancel(errStalled) })
 		defer timer.Stop()
 	}
-	interrupted := func(err error) error {
+	// A stall shows as a cancelled context; say what happened instead.
+	cause := func(err error) error {
 		if c := context.Cause(gctx); c != nil && ctx.Err() == nil {
-			err = c
+			return c
 		}
-		return &InterruptedError{Part: t.partPath, Have: t.have, Size: t.rem.size, Err: err}
+		return err
+	}
+	interrupted := func(err error) error {
+		return &InterruptedError{Part: t.partPath, Have: t.have, Size: t.rem.size, Err: cause(err)}
 	}
 	var resp *http.Response
 	for attempt := 0; ; attempt++ {
 		if attempt == 4 {
-			return fmt.Errorf("%s: the server keeps answering in ways a download cannot continue from", t.ref)
+			return errors.New("the server keeps answering in ways a download cannot continue from")
 		}
 		var err error
 		resp, err = t.c.do(gctx, http.MethodGet, t.url, t.have, false)
@@ -362,7 +380,7 @@ func (t *transfer) run(ctx context.Context, tr Transfer, opt Options) error {
 			if t.have > 0 {
 				return interrupted(err)
 			}
-			return fmt.Errorf("%w: %s: %w", ErrNetwork, t.ref, err)
+			return fmt.Errorf("%w: %w", ErrNetwork, cause(err))
 		}
 		if resp.StatusCode >= 400 && resp.StatusCode != http.StatusRequestedRangeNotSatisfiable {
 			resp.Body.Close()
@@ -408,7 +426,7 @@ func (t *transfer) run(ctx context.Context, tr Transfer, opt Options) error {
 			tr.Discarded = "the server refused the Range request"
 		default:
 			resp.Body.Close()
-			return fmt.Errorf("%s: unexpected answer %s from %s", t.ref, resp.Status, resp.Request.URL.Redacted())
+			return fmt.Errorf("unexpected answer %s from %s", resp.Status, resp.Request.URL.Redacted())
 		}
 		if ok {
 			break
@@ -475,12 +493,12 @@ func (t *transfer) place(dst string) (*Result, error) {
 	}
 	if t.rem.size >= 0 && t.have != t.rem.size {
 		discard()
-		return nil, fmt.Errorf("%s: got %d bytes, the hub announced %d: the downloaded file was removed", t.ref, t.have, t.rem.size)
+		return nil, fmt.Errorf("got %d bytes, the hub announced %d: the downloaded file was removed", t.have, t.rem.size)
 	}
 	sum := hex.EncodeToString(t.h.Sum(nil))
 	if t.rem.sha256 != "" && sum != t.rem.sha256 {
 		discard()
-		return nil, fmt.Errorf("%s: %w", t.ref, &DigestError{Got: sum, Want: t.rem.sha256})
+		return nil, &DigestError{Got: sum, Want: t.rem.sha256}
 	}
 	if err := t.part.Sync(); err != nil {
 		return nil, fmt.Errorf("sync %s: %w", t.partPath, err)
@@ -512,7 +530,7 @@ func (t *transfer) place(dst string) (*Result, error) {
 func (c *Client) head(ctx context.Context, ref Ref, u string) (remote, error) {
 	resp, err := c.do(ctx, http.MethodHead, u, 0, true)
 	if err != nil {
-		return remote{}, fmt.Errorf("%w: %s: %w", ErrNetwork, ref, err)
+		return remote{}, fmt.Errorf("%w: %w", ErrNetwork, err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode >= 400 {

@@ -113,8 +113,16 @@ func TestDownloadLFSThroughCDN(t *testing.T) {
 	fx := newFixture(t, false, hubtest.File{LFS: true})
 	fx.client.Token = "hf_secret"
 	var e events
-	res, err := fx.download(t, &e)
+	seenEarly := false // the file never shows under its name before it is checked
+	opt := e.opts()
+	progress := opt.Progress
+	opt.Progress = func(done, total int64) {
+		progress(done, total)
+		seenEarly = seenEarly || fileExists(fx.dst())
+	}
+	res, err := fx.client.Download(context.Background(), fx.ref, fx.root, opt)
 	require.NoError(t, err)
+	assert.False(t, seenEarly)
 	assert.Equal(t, filepath.Join(fx.root, "owner", "repo", "main", "sub", "dir", "model.gguf"), res.Path)
 	assert.True(t, res.Verified)
 	assert.False(t, res.Present)
@@ -350,7 +358,8 @@ func TestHubErrors(t *testing.T) {
 		is          error
 		msgContains []string
 	}{
-		{"unauthorized", "hf:owner/repo/sub/dir/model.gguf", 401, "RepoNotFound", ErrUnauthorized, []string{"owner/repo", "401"}},
+		{"unauthorized", "hf:owner/repo/sub/dir/model.gguf", 401, "RepoNotFound", ErrUnauthorized, []string{"repository owner/repo not found, or private or gated (401 Unauthorized)"}},
+		{"bad token", "hf:owner/repo/sub/dir/model.gguf", 401, "", ErrUnauthorized, []string{"access to owner/repo denied (401 Unauthorized)"}},
 		{"gated", "hf:owner/repo/sub/dir/model.gguf", 403, "GatedRepo", ErrUnauthorized, []string{"owner/repo", "gated"}},
 		{"no file", "hf:owner/repo/other.gguf", 0, "", ErrNotFound, []string{"other.gguf", "owner/repo", "main", "404"}},
 		{"no repo", "hf:nobody/nothing/x.gguf", 0, "", ErrNotFound, []string{"nobody/nothing", "x.gguf", "404"}},

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/degen-llm/degen/internal/hub"
 	"github.com/degen-llm/degen/kernels"
 	"github.com/degen-llm/degen/model"
 	"github.com/degen-llm/degen/model/tokenizer"
@@ -17,7 +18,7 @@ import (
 // ModelCmd groups the model subcommands.
 type ModelCmd struct {
 	Info     ModelInfoCmd     `cmd:"" help:"Print a model file's format, architecture, shapes, vocabulary and tensor types."`
-	Pull     ModelPullCmd     `cmd:"" help:"Download a known tinyllamas checkpoint and its tokenizer into the cache."`
+	Pull     ModelPullCmd     `cmd:"" help:"Download a known tinyllamas checkpoint, or a file of a Hugging Face repository (hf:OWNER/REPO/FILE.gguf), into the cache."`
 	Synth    ModelSynthCmd    `cmd:"" help:"Write a random-weight model of a real shape (for benchmarks)."`
 	Quantize ModelQuantizeCmd `cmd:"" help:"Rewrite a model as GGUF with Q8_0, F16 or F32 weights."`
 }
@@ -193,32 +194,50 @@ func commas(n int64) string {
 	return b.String()
 }
 
-// ModelPullCmd downloads a known checkpoint.
+// ModelPullCmd downloads a known checkpoint or a Hugging Face file.
 type ModelPullCmd struct {
-	Name   string `arg:"" help:"One of: stories260K, stories15M, stories42M, stories110M."`
-	Mirror string `help:"Copy from this local directory instead of downloading (same file names)." type:"existingdir"`
-	Dir    string `help:"Destination (default: $DEGEN_CACHE or the user cache directory's degen/models)."`
+	Name     string `arg:"" help:"A known model (stories260K, stories15M, stories42M, stories110M) or a Hugging Face file: hf:OWNER/REPO[@REVISION]/PATH."`
+	Mirror   string `help:"Copy a known model from this local directory instead of downloading (same file names)." type:"existingdir"`
+	Dir      string `help:"Destination (default: $DEGEN_CACHE or the user cache directory's degen/models); hf: files go under DIR/hf/OWNER/REPO/REVISION/."`
+	Token    string `env:"HF_TOKEN" help:"Hugging Face access token for gated or private repositories; sent to the hub only, never to the CDN it redirects to."`
+	Endpoint string `env:"HF_ENDPOINT" default:"https://huggingface.co" help:"Base URL of the Hugging Face hub (a mirror, or a local server)."`
 }
 
 // Help shows examples.
 func (c *ModelPullCmd) Help() string {
-	return `Files are checked by size and SHA-256 where the digest is pinned.
+	return `Known models are checked by size and SHA-256 where the digest is pinned.
+
+Hugging Face files are named hf:OWNER/REPO/PATH (revision main) or
+hf:OWNER/REPO@REVISION/PATH; PATH may run through folders, and a revision
+holding '/' is written with %2F (refs%2Fpr%2F1). They are fetched the way the
+hub's own clients do: files stored in LFS (GGUF models are) are checked
+against the SHA-256 the hub publishes, small files kept in git by size only.
+A broken download resumes where it stopped when the same command is run
+again (unless the file changed on the hub meanwhile); a file that fails its
+check is removed. Pulling a file that is already there and current does
+nothing. The file lands in the cache under hf/OWNER/REPO/REVISION/PATH, where
+--model hf:... finds it. Messages and the final path go to stderr.
 
 Examples:
   degen model pull stories15M
-  degen model pull --mirror ../shared/models stories260K`
+  degen model pull --mirror ../shared/models stories260K
+  degen model pull hf:ggml-org/models/tinyllamas/stories260K.gguf
+  degen generate --model hf:ggml-org/models/tinyllamas/stories260K.gguf < prompts.jsonl
+  degen model pull hf:OWNER/REPO@v1.0/sub/dir/model-Q8_0.gguf
+  HF_TOKEN=hf_... degen model pull hf:OWNER/GATED-REPO/model-Q8_0.gguf
+  HF_ENDPOINT=https://hf-mirror.example degen model pull hf:OWNER/REPO/model.gguf`
 }
 
 // Run fetches the files.
 func (c *ModelPullCmd) Run(g *Globals, io *IO) error {
-	files, ok := knownModels[c.Name]
-	if !ok {
+	files, known := knownModels[c.Name]
+	if !known && !hub.IsRef(c.Name) {
 		var names []string
 		for n := range knownModels {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		return usagef("unknown model %q: known models are %s", c.Name, strings.Join(names, ", "))
+		return usagef("unknown model %q: known models are %s, or name a Hugging Face file as hf:OWNER/REPO/FILE.gguf", c.Name, strings.Join(names, ", "))
 	}
 	dir := c.Dir
 	if dir == "" {
@@ -227,6 +246,9 @@ func (c *ModelPullCmd) Run(g *Globals, io *IO) error {
 			return err
 		}
 		dir = d
+	}
+	if !known {
+		return c.pullHF(g, io, dir)
 	}
 	for _, f := range files {
 		sum, err := pullFile(f, dir, c.Mirror, g.showProgress(io), io.Stderr)

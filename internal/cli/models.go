@@ -1,16 +1,22 @@
 package cli
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
+	"github.com/degen-llm/degen/internal/hub"
 	"github.com/degen-llm/degen/internal/shared"
 	"github.com/degen-llm/degen/internal/tty"
 )
@@ -94,10 +100,35 @@ func resolveModel(flag string) (string, error) {
 		}
 		return "", fmt.Errorf("model %s not found (looked in %s): run 'degen model pull %s'", name, strings.Join(tried, ", "), name)
 	}
+	if hub.IsRef(name) {
+		return resolveHF(name)
+	}
 	if !fileExists(name) {
 		return "", fmt.Errorf("model file %s does not exist", name)
 	}
 	return name, nil
+}
+
+// hfRoot is where hf: files live under a cache directory:
+// DIR/hf/OWNER/REPO/REVISION/PATH.
+func hfRoot(dir string) string { return filepath.Join(dir, "hf") }
+
+// resolveHF finds a pulled hf:OWNER/REPO[@REVISION]/PATH in the cache. The
+// file is only ever there once it passed the checks of 'degen model pull'.
+func resolveHF(name string) (string, error) {
+	ref, err := hub.ParseRef(name)
+	if err != nil {
+		return "", usagef("%v", err)
+	}
+	d, err := cacheDir()
+	if err != nil {
+		return "", err
+	}
+	p := ref.CachePath(hfRoot(d))
+	if !fileExists(p) {
+		return "", fmt.Errorf("%s is not in the cache (looked for %s): run 'degen model pull %s'", ref, p, name)
+	}
+	return p, nil
 }
 
 // sharedModelDirs are where the shared models folder may be: beside the
@@ -193,3 +224,90 @@ func pullFile(f knownFile, dir, mirror string, progress bool, stderr io.Writer) 
 type progressWriter struct{ p *tty.Progress }
 
 func (w progressWriter) Write(b []byte) (int, error) { w.p.Add(len(b)); return len(b), nil }
+
+// pullHF downloads one file of a Hugging Face repository into dir/hf. All
+// messages go to stderr (none with --quiet); stdout stays empty.
+func (c *ModelPullCmd) pullHF(g *Globals, io *IO, dir string) error {
+	ref, err := hub.ParseRef(c.Name)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if c.Mirror != "" {
+		return usagef("--mirror copies the known models; for %s point --endpoint (or HF_ENDPOINT) at a mirror of the hub", ref)
+	}
+	endpoint := c.Endpoint
+	if endpoint == "" {
+		endpoint = hub.DefaultEndpoint
+	}
+	client := &hub.Client{Endpoint: endpoint, Token: c.Token, UserAgent: "degen/" + Version}
+	// Ctrl-C ends the transfer cleanly: the part stays for the next run.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	show := g.showProgress(io)
+	var bar *tty.Progress
+	var shown int64
+	opts := hub.Options{
+		Started: func(t hub.Transfer) {
+			size := "size unknown"
+			if t.Size >= 0 {
+				size = commas(t.Size) + " bytes"
+			}
+			if t.Update {
+				g.logf(io, "%s changed on the hub: fetching the new version", ref)
+			}
+			if t.Discarded != "" {
+				g.logf(io, "%s: starting again, the partial download was discarded: %s", ref, t.Discarded)
+			}
+			if t.Have > 0 {
+				g.logf(io, "resuming %s at %s of %s from %s", ref, commas(t.Have), size, t.URL)
+			} else {
+				g.logf(io, "downloading %s (%s) from %s", ref, size, t.URL)
+			}
+			bar = tty.NewProgress(io.Stderr, show, t.Size, path.Base(ref.Path), "B")
+			bar.Add(int(t.Have))
+			shown = t.Have
+		},
+		Progress: func(done, total int64) {
+			if bar != nil && done > shown {
+				bar.Add(int(done - shown))
+				shown = done
+			}
+		},
+	}
+	res, err := client.Download(ctx, ref, hfRoot(dir), opts)
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		return hfHint(err, ref, c.Token != "", endpoint)
+	}
+	check := "sha256 " + res.SHA256 + " verified"
+	if !res.Verified {
+		check = fmt.Sprintf("%s bytes, size checked; digest not verified (the hub publishes no SHA-256 for files kept in git rather than LFS)", commas(res.Size))
+	}
+	if res.Present {
+		if res.CheckErr != nil {
+			g.logf(io, "could not ask the hub whether %s changed: %v", ref, res.CheckErr)
+		}
+		g.logf(io, "%s is already there (%s): %s", ref, check, res.Path)
+		return nil
+	}
+	g.logf(io, "%s %s -> %s", ref, check, res.Path)
+	return nil
+}
+
+// hfHint adds what the user can do about a failed hf: pull.
+func hfHint(err error, ref hub.Ref, haveToken bool, endpoint string) error {
+	page := strings.TrimRight(endpoint, "/") + "/" + ref.Repository()
+	switch {
+	case errors.Is(err, hub.ErrUnauthorized) && haveToken:
+		return fmt.Errorf("%w: the token (HF_TOKEN or --token) was refused or has no access: check it, and accept the model's terms on %s if it is gated", err, page)
+	case errors.Is(err, hub.ErrUnauthorized):
+		return fmt.Errorf("%w: if the repository is gated or private, accept its terms on %s and set HF_TOKEN (or --token) to an access token from %s/settings/tokens", err, page, strings.TrimRight(endpoint, "/"))
+	case errors.Is(err, hub.ErrInterrupted):
+		return fmt.Errorf("%w: run the same command again to resume", err)
+	case errors.Is(err, hub.ErrNetwork):
+		return fmt.Errorf("%w: check the connection, or the hub address %s (HF_ENDPOINT or --endpoint)", err, endpoint)
+	}
+	return err
+}

@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/degen-llm/degen/kernels"
 )
@@ -22,66 +21,25 @@ type Batch struct {
 	pool *kernels.Pool
 	cap  int
 
-	x, xb, xb2, q []float32 // (n, dim)
-	k, v          []float32 // (n, kv_dim)
-	hb, hb2       []float32 // (n, hidden_dim)
-	hidden        []float32 // (n, dim)
-	logits        []float32 // (n, vocab)
-	cos, sin      []float32 // (n, head_dim/2)
-
-	states []*State
-	pos    []int
-	mm     matMulTask
-	proj   projTask
-	ffn    gateUpTask
-	attn   batchAttnTask
+	step   stepBufs
+	hidden []float32 // (n, dim)
+	logits []float32 // (n, vocab)
 }
 
 // NewBatch allocates buffers for up to n sequences.
 func (m *Model) NewBatch(pool *kernels.Pool, n int) *Batch {
 	c := m.Config
-	hd2 := c.HeadDim() / 2
-	return &Batch{m: m, pool: pool, cap: n,
-		x: make([]float32, n*c.Dim), xb: make([]float32, n*c.Dim), xb2: make([]float32, n*c.Dim), q: make([]float32, n*c.Dim),
-		k: make([]float32, n*c.KVDim()), v: make([]float32, n*c.KVDim()),
-		hb: make([]float32, n*c.HiddenDim), hb2: make([]float32, n*c.HiddenDim),
+	b := &Batch{m: m, pool: pool, cap: n,
 		hidden: make([]float32, n*c.Dim), logits: make([]float32, n*c.VocabSize),
-		cos: make([]float32, n*hd2), sin: make([]float32, n*hd2),
-		states: make([]*State, 0, n), pos: make([]int, 0, n),
 	}
-}
-
-// batchAttnTask computes attention for (sequence, head) items.
-type batchAttnTask struct {
-	b     *Batch
-	layer int
-}
-
-// layerOff is where the current layer starts in s's caches.
-func (t *batchAttnTask) layerOff(s *State) int {
-	return t.layer * s.ctx * t.b.m.Config.KVDim()
-}
-
-func (t *batchAttnTask) Run(lo, hi int) {
-	b := t.b
-	c := &b.m.Config
-	hd := c.HeadDim()
-	kvDim := c.KVDim()
-	group := c.NHeads / c.NKVHeads
-	scale := float32(1 / math.Sqrt(float64(hd)))
-	for item := lo; item < hi; item++ {
-		i, h := item/c.NHeads, item%c.NHeads
-		s, pos := b.states[i], b.pos[i]
-		off0 := t.layerOff(s)
-		off := off0 + (h/group)*hd
-		attendHead(b.xb[i*c.Dim+h*hd:i*c.Dim+(h+1)*hd], b.q[i*c.Dim+h*hd:i*c.Dim+(h+1)*hd],
-			s.att[h*s.ctx:h*s.ctx+pos+1], s.keys[off:], s.values[off:], kvDim, scale)
-	}
+	b.step.grow(&c, n, 0)
+	return b
 }
 
 // Forward feeds tokens[i] at position pos[i] to states[i] for every i and
 // leaves each state's Logits and Hidden as State.Forward would. It
-// allocates nothing.
+// allocates nothing once its attention scores have room for the largest
+// context among the states.
 func (b *Batch) Forward(states []*State, tokens, pos []int) {
 	n := len(states)
 	if n == 0 || n > b.cap || len(tokens) != n || len(pos) != n {
@@ -89,10 +47,8 @@ func (b *Batch) Forward(states []*State, tokens, pos []int) {
 	}
 	m := b.m
 	c := &m.Config
-	dim, kvDim, hd := c.Dim, c.KVDim(), c.HeadDim()
-	w := &m.Weights
-	b.states = append(b.states[:0], states...)
-	b.pos = append(b.pos[:0], pos...)
+	st := &b.step
+	stride := 0
 	for i, s := range states {
 		if s.m != m {
 			panic("model: Batch.Forward with a state of another model")
@@ -103,51 +59,26 @@ func (b *Batch) Forward(states []*State, tokens, pos []int) {
 		if tokens[i] < 0 || tokens[i] >= c.VocabSize {
 			panic(fmt.Sprintf("model: token %d out of range [0,%d)", tokens[i], c.VocabSize))
 		}
-		w.TokEmb.Row(b.x[i*dim:(i+1)*dim], tokens[i])
-		s.rotation(b.cos[i*hd/2:(i+1)*hd/2], b.sin[i*hd/2:(i+1)*hd/2], pos[i])
+		stride = max(stride, s.ctx)
 	}
-	x, xb, xb2, q := b.x[:n*dim], b.xb[:n*dim], b.xb2[:n*dim], b.q[:n*dim]
-	k, v := b.k[:n*kvDim], b.v[:n*kvDim]
-	hb, hb2 := b.hb[:n*c.HiddenDim], b.hb2[:n*c.HiddenDim]
-	mm := func(out []float32, wt *kernels.Mat, in []float32) {
-		b.mm = matMulTask{out, wt, in, n}
-		b.mm.run(b.pool)
+	// Scores are laid out by the largest context, so that steps at growing
+	// positions never reallocate.
+	st.grow(c, n, b.cap*c.NHeads*stride)
+	st.stride = stride
+	st.states, st.pos = append(st.states[:0], states...), append(st.pos[:0], pos...)
+	for i, s := range states {
+		st.load(m, i, tokens[i], s, pos[i])
 	}
-	for l := range w.Layers {
-		ly := &w.Layers[l]
-		for i := 0; i < n; i++ {
-			kernels.RMSNorm(xb[i*dim:(i+1)*dim], x[i*dim:(i+1)*dim], ly.AttnNorm, c.NormEps)
-		}
-		b.proj = projTask{out: [3][]float32{q, k, v}, w: [3]*kernels.Mat{&ly.WQ, &ly.WK, &ly.WV}, x: xb, n: n}
-		b.proj.run(b.pool)
-		for i, s := range states {
-			cs, sn := b.cos[i*hd/2:(i+1)*hd/2], b.sin[i*hd/2:(i+1)*hd/2]
-			kernels.RoPE(q[i*dim:(i+1)*dim], cs, sn)
-			kernels.RoPE(k[i*kvDim:(i+1)*kvDim], cs, sn)
-			off := l*s.ctx*kvDim + pos[i]*kvDim
-			copy(s.keys[off:off+kvDim], k[i*kvDim:(i+1)*kvDim])
-			copy(s.values[off:off+kvDim], v[i*kvDim:(i+1)*kvDim])
-		}
-		b.attn = batchAttnTask{b: b, layer: l}
-		b.pool.Run(n*c.NHeads, 1, &b.attn)
-		mm(xb2, &ly.WO, xb)
-		kernels.Add(x, xb2)
-		for i := 0; i < n; i++ {
-			kernels.RMSNorm(xb[i*dim:(i+1)*dim], x[i*dim:(i+1)*dim], ly.FFNNorm, c.NormEps)
-		}
-		b.ffn = gateUpTask{h: hb, g: hb2, w1: &ly.W1, w3: &ly.W3, x: xb, n: n}
-		b.ffn.run(b.pool)
-		mm(xb2, &ly.W2, hb)
-		kernels.Add(x, xb2)
-	}
-	hidden := b.hidden[:n*dim]
+	st.blocks(m, b.pool, n)
+	d := c.Dim
+	hidden := b.hidden[:n*d]
 	for i := 0; i < n; i++ {
-		kernels.RMSNorm(hidden[i*dim:(i+1)*dim], x[i*dim:(i+1)*dim], w.FinalNorm, c.NormEps)
+		kernels.RMSNorm(hidden[i*d:(i+1)*d], st.x[i*d:(i+1)*d], m.Weights.FinalNorm, c.NormEps)
 	}
 	logits := b.logits[:n*c.VocabSize]
-	mm(logits, &w.Output, hidden)
+	st.matMul(b.pool, logits, &m.Weights.Output, hidden, n)
 	for i, s := range states {
-		copy(s.Hidden, hidden[i*dim:(i+1)*dim])
+		copy(s.Hidden, hidden[i*d:(i+1)*d])
 		copy(s.Logits, logits[i*c.VocabSize:(i+1)*c.VocabSize])
 	}
 }

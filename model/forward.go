@@ -15,7 +15,6 @@ type State struct {
 	pool *kernels.Pool
 	ctx  int // positions the KV cache holds
 
-	att    []float32 // (n_heads, ctx) attention scores of Batch.Forward
 	keys   []float32 // (n_layers, ctx, kv_dim) key cache
 	values []float32 // (n_layers, ctx, kv_dim) value cache
 	invFrq []float32 // (head_dim/2) RoPE frequencies, theta^(-2i/head_dim) after scaling
@@ -28,9 +27,9 @@ type State struct {
 	// these between positions.
 	Hidden []float32
 
-	mv    matVecTask
-	one   [1]int    // Forward's token, as a prompt of one for Prefill
-	batch batchBufs // Prefill's buffers, grown to the longest prompt yet
+	mv   matVecTask
+	one  [1]int   // Forward's token, as a prompt of one for Prefill
+	step stepBufs // Prefill's buffers, grown to the longest prompt chunk yet
 }
 
 // RopeScaling changes how positions map to RoPE angles, to run past the
@@ -78,7 +77,6 @@ func (m *Model) NewState(pool *kernels.Pool, opt StateOptions) (*State, error) {
 	hd := c.HeadDim()
 	s := &State{
 		m: m, pool: pool, ctx: ctx,
-		att:    make([]float32, c.NHeads*ctx),
 		keys:   make([]float32, c.NLayers*ctx*kv),
 		values: make([]float32, c.NLayers*ctx*kv),
 		invFrq: make([]float32, hd/2),
@@ -86,7 +84,10 @@ func (m *Model) NewState(pool *kernels.Pool, opt StateOptions) (*State, error) {
 		Hidden: make([]float32, c.Dim),
 	}
 	s.mscale = ropeFrequencies(s.invFrq, c, opt.Rope)
-	s.batch.grow(&c, 1, ctx) // so that the first Forward allocates nothing either
+	for i, f := range m.Weights.RopeFreqs {
+		s.invFrq[i] /= f // Llama 3.1's per-frequency scaling, as llama.cpp applies rope_freqs
+	}
+	s.step.grow(&c, 1, c.NHeads*ctx) // so that the first Forward allocates nothing either
 	return s, nil
 }
 

@@ -1,6 +1,7 @@
-// Package model loads LLaMA-architecture language models (llama2.c
-// checkpoints, legacy and v1, and GGUF files) and runs their forward pass on
-// the CPU with the kernels package.
+// Package model loads decoder-only transformer language models (llama2.c
+// checkpoints, legacy and v1, and GGUF files of the architectures in
+// [Archs]: llama, qwen2, qwen3) and runs their forward pass on the CPU with
+// the kernels package.
 //
 // Weights are memory-mapped, never copied: a Model holds views into the
 // mapped file, and Close unmaps it. Every length and offset read from a file
@@ -10,7 +11,11 @@
 // The forward pass follows llama2.c's run.c: for each layer, RMSNorm, the
 // q/k/v projections, RoPE, grouped-query attention over a KV cache, the
 // output projection and residual, then RMSNorm, a SwiGLU feed-forward and
-// residual; a final RMSNorm and the classifier give the logits.
+// residual; a final RMSNorm and the classifier give the logits. What other
+// architectures change in that block (biases on q/k/v, a norm of each q and
+// k head, the RoPE pairing) is data in one [Arch] each; one block loop
+// (block.go) runs every architecture for prefill, single and batched
+// decoding alike.
 package model
 
 import (
@@ -31,10 +36,25 @@ type Config struct {
 	SeqLen    int     // trained context length
 	RopeTheta float32 // RoPE base frequency (10000 for llama2.c)
 	NormEps   float32 // RMSNorm epsilon (1e-5 for llama2.c)
+	// Arch names the architecture (a key of Archs); "" is "llama".
+	Arch string
+	// HeadSize is the width of one attention head when it is not
+	// Dim/NHeads (Qwen3: 128 with dim 1024 and 16 heads); 0 means
+	// Dim/NHeads.
+	HeadSize int
 }
 
 // HeadDim is the width of one attention head.
-func (c Config) HeadDim() int { return c.Dim / c.NHeads }
+func (c Config) HeadDim() int {
+	if c.HeadSize > 0 {
+		return c.HeadSize
+	}
+	return c.Dim / c.NHeads
+}
+
+// QDim is the width of the queries of one position, n_heads·head_dim: Dim
+// unless the file sets a head size of its own.
+func (c Config) QDim() int { return c.NHeads * c.HeadDim() }
 
 // KVDim is the width of the keys (and values) of one position.
 func (c Config) KVDim() int { return c.HeadDim() * c.NKVHeads }
@@ -44,8 +64,12 @@ func (c Config) Validate() error {
 	switch {
 	case c.Dim <= 0 || c.HiddenDim <= 0 || c.NLayers <= 0 || c.NHeads <= 0 || c.NKVHeads <= 0 || c.VocabSize <= 0 || c.SeqLen <= 0:
 		return fmt.Errorf("invalid config: every size must be positive: %+v", c)
-	case c.Dim%c.NHeads != 0:
+	case c.HeadSize < 0 || c.HeadSize > 1<<12:
+		return fmt.Errorf("invalid config: head size %d", c.HeadSize)
+	case c.HeadSize == 0 && c.Dim%c.NHeads != 0:
 		return fmt.Errorf("invalid config: dim %d is not a multiple of n_heads %d", c.Dim, c.NHeads)
+	case c.NHeads > 1<<12:
+		return fmt.Errorf("invalid config: %d heads", c.NHeads)
 	case c.NHeads%c.NKVHeads != 0:
 		return fmt.Errorf("invalid config: n_heads %d is not a multiple of n_kv_heads %d", c.NHeads, c.NKVHeads)
 	case c.HeadDim()%2 != 0:
@@ -53,11 +77,16 @@ func (c Config) Validate() error {
 	case c.Dim > 1<<16 || c.HiddenDim > 1<<18 || c.NLayers > 1<<10 || c.VocabSize > 1<<22 || c.SeqLen > 1<<24:
 		return fmt.Errorf("invalid config: implausibly large sizes: %+v", c)
 	}
+	if _, ok := Archs[c.ArchName()]; !ok {
+		return fmt.Errorf("architecture %q is not supported (supported: %s)", c.Arch, archNames())
+	}
 	return nil
 }
 
 // Layer holds the weights of one transformer block. Matrices are row-major
 // (out, in): a matrix-vector product maps an `in` vector to an `out` one.
+// The vectors after FFNNorm exist only in the architectures that use them
+// (nil otherwise): see Arch.
 type Layer struct {
 	AttnNorm []float32   // (dim)
 	WQ       kernels.Mat // (n_heads*head_dim, dim)
@@ -68,6 +97,9 @@ type Layer struct {
 	W1       kernels.Mat // (hidden_dim, dim)  gate
 	W2       kernels.Mat // (dim, hidden_dim)  down
 	W3       kernels.Mat // (hidden_dim, dim)  up
+
+	BQ, BK, BV   []float32 // (n_heads*head_dim), (kv_dim), (kv_dim): qwen2's q/k/v biases
+	QNorm, KNorm []float32 // (head_dim) each: qwen3's RMSNorm weights of every q and k head
 }
 
 // layerMat is one weight matrix of a layer: its GGUF name (between
@@ -82,16 +114,38 @@ type layerMat struct {
 // config c: the one table the GGUF loader, the exporter and the synthetic
 // writer share.
 func (l *Layer) mats(c Config) []layerMat {
-	d, kv, h := c.Dim, c.KVDim(), c.HiddenDim
+	d, q, kv, h := c.Dim, c.QDim(), c.KVDim(), c.HiddenDim
 	return []layerMat{
-		{"attn_q", &l.WQ, d, d},
+		{"attn_q", &l.WQ, q, d},
 		{"attn_k", &l.WK, kv, d},
 		{"attn_v", &l.WV, kv, d},
-		{"attn_output", &l.WO, d, d},
+		{"attn_output", &l.WO, d, q},
 		{"ffn_gate", &l.W1, h, d},
 		{"ffn_down", &l.W2, d, h},
 		{"ffn_up", &l.W3, h, d},
 	}
+}
+
+// layerVec is one vector of a layer: its GGUF name (between "blk.N." and
+// ".weight" or ".bias", which suffix says), where it lives and its length.
+type layerVec struct {
+	name string // e.g. "attn_norm.weight"
+	vec  *[]float32
+	n    int
+}
+
+// vecs lists l's vectors under config c, the architecture's own included:
+// with mats, the whole tensor table of a layer.
+func (l *Layer) vecs(c Config) []layerVec {
+	a := c.arch()
+	v := []layerVec{{"attn_norm.weight", &l.AttnNorm, c.Dim}, {"ffn_norm.weight", &l.FFNNorm, c.Dim}}
+	if a.QKVBias {
+		v = append(v, layerVec{"attn_q.bias", &l.BQ, c.QDim()}, layerVec{"attn_k.bias", &l.BK, c.KVDim()}, layerVec{"attn_v.bias", &l.BV, c.KVDim()})
+	}
+	if a.QKNorm {
+		v = append(v, layerVec{"attn_q_norm.weight", &l.QNorm, c.HeadDim()}, layerVec{"attn_k_norm.weight", &l.KNorm, c.HeadDim()})
+	}
+	return v
 }
 
 // Weights are all the parameters of a model.
@@ -100,6 +154,10 @@ type Weights struct {
 	Layers    []Layer     // (n_layers)
 	FinalNorm []float32   // (dim)
 	Output    kernels.Mat // (vocab, dim); aliases TokEmb when the classifier is shared
+	// RopeFreqs divides each RoPE frequency (head_dim/2): Llama 3.1's
+	// long-context scaling, stored as the tensor rope_freqs.weight; nil
+	// when the file has none.
+	RopeFreqs []float32
 }
 
 // Model is a loaded model: its architecture, weights, vocabulary and where
@@ -137,9 +195,11 @@ func (m *Model) ParamCount() int64 {
 	n := int64(w.TokEmb.Rows*w.TokEmb.Cols) + int64(len(w.FinalNorm))
 	for i := range w.Layers {
 		l := &w.Layers[i]
-		n += int64(len(l.AttnNorm) + len(l.FFNNorm))
-		for _, mt := range []*kernels.Mat{&l.WQ, &l.WK, &l.WV, &l.WO, &l.W1, &l.W2, &l.W3} {
-			n += int64(mt.Rows * mt.Cols)
+		for _, v := range l.vecs(m.Config) {
+			n += int64(len(*v.vec))
+		}
+		for _, mt := range l.mats(m.Config) {
+			n += int64(mt.mat.Rows * mt.mat.Cols)
 		}
 	}
 	if !m.SharedClassifier() {
@@ -168,10 +228,12 @@ func (m *Model) WeightBytes() int64 {
 	var n int64
 	for i := range w.Layers {
 		l := &w.Layers[i]
-		for _, mt := range []*kernels.Mat{&l.WQ, &l.WK, &l.WV, &l.WO, &l.W1, &l.W2, &l.W3} {
-			n += mt.Bytes()
+		for _, mt := range l.mats(m.Config) {
+			n += mt.mat.Bytes()
 		}
-		n += int64(4 * (len(l.AttnNorm) + len(l.FFNNorm)))
+		for _, v := range l.vecs(m.Config) {
+			n += int64(4 * len(*v.vec))
+		}
 	}
 	return n + w.Output.Bytes() + int64(4*len(w.FinalNorm))
 }

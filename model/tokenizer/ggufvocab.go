@@ -118,7 +118,7 @@ func FromGGUF(kv Metadata) (*Vocab, error) {
 			return nil, fmt.Errorf("metadata key %s: a gpt2 vocabulary needs merges", keyMerges)
 		}
 	}
-	if len(v.Scores) != n || v.Types != nil && len(v.Types) != n {
+	if v.Scores != nil && len(v.Scores) != n || v.Types != nil && len(v.Types) != n {
 		return nil, fmt.Errorf("tokenizer has %d tokens but %d scores and %d types", n, len(v.Scores), len(v.Types))
 	}
 	for _, k := range []struct {

@@ -99,7 +99,12 @@ func (t *Tokenizer) mergeIDs(st *encodeState, ids []int32) []int32 {
 	if len(ids) > maxScanWord {
 		return t.mergeHeap(st, ids)
 	}
-	// ranks[i] is the rank of merging ids[i] and ids[i+1].
+	return t.mergeScan(st, ids)
+}
+
+// mergeScan is mergeIDs for words: ranks[i] is the rank of merging ids[i]
+// and ids[i+1], and each step merges at the lowest, the first of equals.
+func (t *Tokenizer) mergeScan(st *encodeState, ids []int32) []int32 {
 	ranks := st.ranks[:0]
 	for i := 0; i+1 < len(ids); i++ {
 		r, _, ok := t.mergeOf(ids[i], ids[i+1])
@@ -255,12 +260,8 @@ func (t *Tokenizer) bpeWord(st *encodeState, word string) {
 		st.dst = append(st.dst, int(t.byteTok[word[0]]))
 		return
 	}
-	if t.whole != nil {
-		if id, ok := t.whole[word]; ok {
-			st.dst = append(st.dst, int(id))
-			return
-		}
-	}
+	// The small per-state cache first: the whole-word map is the size of
+	// the vocabulary and slower to probe.
 	cacheable := len(word) <= maxCachedSegment
 	if cacheable {
 		if ids, ok := st.cache[word]; ok {
@@ -271,6 +272,12 @@ func (t *Tokenizer) bpeWord(st *encodeState, word string) {
 		}
 	}
 	ids := st.ids[:0]
+	if t.whole != nil {
+		if id, ok := t.whole[word]; ok {
+			t.appendWord(st, word, append(ids, id), cacheable)
+			return
+		}
+	}
 	for i := 0; i < len(word); i++ {
 		id := t.byteTok[word[i]]
 		if id < 0 {

@@ -85,6 +85,13 @@ const clsNone = 255 // past the end of the text
 // marks, also of class clsMark) starting at i.
 func runOf(s string, i int, cls uint8, marks bool) int {
 	for i < len(s) {
+		if b := s[i]; b < utf8.RuneSelf { // no ASCII character is a mark
+			if asciiClass[b] != cls {
+				break
+			}
+			i++
+			continue
+		}
 		c, n := charAt(s, i)
 		if c != cls && !(marks && c == clsMark) {
 			break

@@ -1,6 +1,9 @@
 package tokenizer
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Vocab is a vocabulary as stored in a model file: the pieces with their
 // merge scores or merges and types, the special token ids, and how text is
@@ -139,4 +142,31 @@ func (v *Vocab) SpaceMarker() string {
 		}
 	}
 	return SpaceLlama2C
+}
+
+// PadTo extends the vocabulary to n tokens with unused pieces "[PADi]", as
+// llama.cpp's converter does when a model's embedding has more rows than
+// its tokenizer has tokens (Qwen2.5's 151936 for 151665 tokens). A
+// vocabulary of n tokens or more is left as it is.
+func (v *Vocab) PadTo(n int) {
+	if len(v.Pieces) >= n {
+		return
+	}
+	if v.Types == nil {
+		v.Types = make([]int32, len(v.Pieces), n)
+		for id := range v.Types {
+			v.Types[id] = v.TokenType(id)
+		}
+	}
+	low := float32(0)
+	for _, s := range v.Scores {
+		low = min(low, s)
+	}
+	for id := len(v.Pieces); id < n; id++ {
+		v.Pieces = append(v.Pieces, "[PAD"+strconv.Itoa(id)+"]")
+		v.Types = append(v.Types, TypeUnused)
+		if v.Scores != nil {
+			v.Scores = append(v.Scores, low)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -207,4 +208,29 @@ func TestPadTo(t *testing.T) {
 	assert.True(t, padded.IsControl(151935))
 	v.PadTo(10)
 	assert.Len(t, v.Pieces, 151936)
+}
+
+// TestBPEConcurrent encodes with one byte-level Tokenizer from several
+// goroutines (run with -race): each call has its own pooled state.
+func TestBPEConcurrent(t *testing.T) {
+	tok, _ := loadHF(t, "qwen2.5")
+	texts := readCorpus(t)
+	want := make([][]int, len(texts))
+	for i, s := range texts {
+		want[i] = tok.EncodeSpecial(s, false)
+	}
+	done := make(chan bool)
+	for g := range 4 {
+		go func() {
+			ok := true
+			for k := range 3 * len(texts) {
+				i := (k + g*7) % len(texts)
+				ok = ok && slices.Equal(want[i], tok.EncodeSpecial(texts[i], false))
+			}
+			done <- ok
+		}()
+	}
+	for range 4 {
+		assert.True(t, <-done)
+	}
 }

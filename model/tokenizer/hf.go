@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Hugging Face's tokenizer.json describes a tokenizer as a pipeline:
@@ -133,9 +135,13 @@ func readBounded(path string) ([]byte, error) {
 // hfTokenizer is the part of tokenizer.json that LoadHF reads.
 type hfTokenizer struct {
 	AddedTokens []struct {
-		ID      int    `json:"id"`
-		Content string `json:"content"`
-		Special bool   `json:"special"`
+		ID         int    `json:"id"`
+		Content    string `json:"content"`
+		Special    bool   `json:"special"`
+		Normalized bool   `json:"normalized"`
+		LStrip     bool   `json:"lstrip"`
+		RStrip     bool   `json:"rstrip"`
+		SingleWord bool   `json:"single_word"`
 	} `json:"added_tokens"`
 	Normalizer    *hfNode `json:"normalizer"`
 	PreTokenizer  *hfNode `json:"pre_tokenizer"`
@@ -271,8 +277,15 @@ func (tj *hfTokenizer) vocab(cfg *HFConfig) (*Vocab, error) {
 		unk = *m.UnkToken
 	}
 	for _, a := range tj.AddedTokens {
-		if a.ID < 0 {
+		switch {
+		case a.ID < 0:
 			return nil, fmt.Errorf("added token %q has id %d", a.Content, a.ID)
+		case a.LStrip || a.RStrip || a.SingleWord:
+			return nil, fmt.Errorf("added token %q: lstrip, rstrip and single_word are not supported", a.Content)
+		case a.Normalized && (strings.Contains(a.Content, " ") || !norm.NFC.IsNormalString(a.Content)):
+			// Matched in normalised text, such a token would have to be
+			// normalised first; the ones seen so far need not be.
+			return nil, fmt.Errorf("added token %q is matched after normalisation, which changes it", a.Content)
 		}
 		v.Pieces[a.ID], set[a.ID] = a.Content, true
 		switch {

@@ -268,6 +268,7 @@ func TestLoadHFSmall(t *testing.T) {
 		{"prefix space", byteLevel(`{"type": "ByteLevel", "add_prefix_space": true}`), "add_prefix_space is not supported"},
 		{"normalizer", strings.Replace(byteLevel(`{"type": "ByteLevel"}`), `"normalizer": null`, `"normalizer": {"type": "NFKC"}`, 1), "normalizer [NFKC] is not supported"},
 		{"bad json", `{`, "unexpected end of JSON"},
+		{"lstrip", strings.Replace(byteLevel(`{"type": "ByteLevel"}`), `"special": false`, `"special": false, "lstrip": true`, 1), "lstrip, rstrip and single_word are not supported"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := LoadHF(writeHF(t, tc.js, ""))

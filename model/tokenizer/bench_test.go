@@ -84,3 +84,45 @@ func BenchmarkDecodeAll(b *testing.B) {
 		_ = tok.DecodeAll(ids)
 	}
 }
+
+// BenchmarkEncodeHF measures byte-level BPE encoding (MB/s of input) with
+// the Llama 3 and Qwen2.5 vocabularies and Gemma 3's merge-ranked
+// SentencePiece one: a few KB of prose as one text, and the records one by
+// one.
+func BenchmarkEncodeHF(b *testing.B) {
+	texts := englishTexts(b)
+	var prose strings.Builder
+	for _, s := range texts {
+		if prose.Len() > 4096 {
+			break
+		}
+		prose.WriteString(s)
+		prose.WriteString("\n\n")
+	}
+	total := 0
+	for _, s := range texts {
+		total += len(s)
+	}
+	for _, name := range []string{"llama3", "qwen2.5", "gemma3"} {
+		tok, _ := loadHF(b, name)
+		b.Run(name+"/prose", func(b *testing.B) {
+			text := prose.String()
+			b.SetBytes(int64(len(text)))
+			b.ReportAllocs()
+			var ids []int
+			for b.Loop() {
+				ids = tok.EncodeInto(ids[:0], text, false)
+			}
+		})
+		b.Run(name+"/records", func(b *testing.B) {
+			b.SetBytes(int64(total))
+			b.ReportAllocs()
+			var ids []int
+			for b.Loop() {
+				for _, s := range texts {
+					ids = tok.EncodeInto(ids[:0], s, false)
+				}
+			}
+		})
+	}
+}

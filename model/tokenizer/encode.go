@@ -44,6 +44,15 @@ type encodeState struct {
 	syms  []symbol // its characters, then the merged symbols
 	queue []bigram // binary heap ordered by before
 
+	// Merging by rank (bpe.go): the word's symbols, their pair ranks, the
+	// linked list and heap of long words, and the ids being appended to.
+	ids        []int32
+	ranks      []uint32
+	next, prev []int32
+	heap       []mergeCand
+	dst        []int
+	emit       func(string) // bpeWord on this state, made once
+
 	// cache holds the ids of short segments seen before. Segments are
 	// independent, so a word's ids are the same wherever it occurs, and
 	// natural text repeats its words (Zipf): most segments are hits and
@@ -66,8 +75,21 @@ const maxSegment = 1 << 30
 // buffers in the pool for good.
 const maxPooled = 1 << 16
 
-// Encode tokenises text the way Llama 2's SentencePiece model does, with BOS
-// first when addBOS is set. See the package documentation for the steps.
+// EncodeOptions says what Encode adds to and parses in a text.
+type EncodeOptions struct {
+	AddBOS bool // put BOS first (nothing when the vocabulary has none)
+	AddEOS bool // put EOS last (nothing when the vocabulary has none)
+	// Special cuts the text of special (control) tokens out of the text as
+	// those tokens, as for a prompt rendered by a chat template. Without it
+	// "<|im_start|>" in the text is text. User-defined tokens are cut out
+	// either way.
+	Special bool
+}
+
+// Encode tokenises text with BOS first when addBOS is set; special-token
+// text in it stays text. A SentencePiece vocabulary encodes as Llama 2's
+// SentencePiece model does, a gpt2 one as its Hugging Face tokenizer.json
+// does. See the package documentation for the steps.
 func (t *Tokenizer) Encode(text string, addBOS bool) []int {
 	return t.EncodeInto(nil, text, addBOS)
 }
@@ -75,15 +97,70 @@ func (t *Tokenizer) Encode(text string, addBOS bool) []int {
 // EncodeInto is Encode appending the ids to dst, so a caller can reuse one
 // slice across texts.
 func (t *Tokenizer) EncodeInto(dst []int, text string, addBOS bool) []int {
-	if addBOS {
+	return t.EncodeWith(dst, text, EncodeOptions{AddBOS: addBOS})
+}
+
+// EncodeSpecial is Encode for a text in which special tokens are written
+// out, as a chat template renders them: each becomes its token (the
+// longest one where several start at the same place), and the text between
+// them is encoded as by Encode.
+func (t *Tokenizer) EncodeSpecial(text string, addBOS bool) []int {
+	return t.EncodeWith(nil, text, EncodeOptions{AddBOS: addBOS, Special: true})
+}
+
+// EncodeWith appends the ids of text to dst as o says.
+func (t *Tokenizer) EncodeWith(dst []int, text string, o EncodeOptions) []int {
+	if o.AddBOS && t.v.BOS >= 0 {
 		dst = append(dst, t.v.BOS)
 	}
-	if text == "" {
-		return dst
+	if text != "" {
+		st := t.states.Get().(*encodeState)
+		st.text, st.syms, st.queue = st.text[:0], st.syms[:0], st.queue[:0]
+		m := t.added
+		if o.Special {
+			m = t.addedSpecial
+		}
+		if m == nil {
+			dst = t.encodeSection(st, dst, text, true)
+		} else {
+			// A SentencePiece dummy prefix goes before the text at the start
+			// and after each cut-out token, as llama.cpp (and a Prepend
+			// normaliser, which sees each section) puts it.
+			afterToken := true
+			m.split(text, func(s string) {
+				dst = t.encodeSection(st, dst, s, afterToken)
+				afterToken = false
+			}, func(id int) {
+				dst = append(dst, id)
+				afterToken = true
+			})
+		}
+		if cap(st.syms) <= maxPooled && cap(st.text) <= maxPooled && cap(st.ids) <= maxPooled {
+			t.states.Put(st)
+		}
 	}
-	st := t.states.Get().(*encodeState)
+	if o.AddEOS && t.v.EOS >= 0 {
+		dst = append(dst, t.v.EOS)
+	}
+	return dst
+}
+
+// encodeSection encodes text that holds no cut-out token; first is set at
+// the start of the text and after a cut-out token.
+func (t *Tokenizer) encodeSection(st *encodeState, dst []int, text string, first bool) []int {
+	switch {
+	case t.v.IsBPE():
+		return t.encodeBPE(st, dst, text)
+	case t.merges != nil:
+		return t.encodeMergedSPM(st, dst, text, first && t.v.AddSpacePrefix)
+	}
+	return t.encodeSPM(st, dst, text, first && t.v.AddSpacePrefix)
+}
+
+// encodeSPM merges by score, SentencePiece's way.
+func (t *Tokenizer) encodeSPM(st *encodeState, dst []int, text string, prefix bool) []int {
 	st.text, st.syms, st.queue = st.text[:0], st.syms[:0], st.queue[:0]
-	if t.v.AddSpacePrefix {
+	if prefix {
 		dst = t.addChar(st, dst, t.space)
 	}
 	// Normalise on the fly: spaces are spelled as the vocabulary spells
@@ -104,11 +181,7 @@ func (t *Tokenizer) EncodeInto(dst []int, text string, addBOS bool) []int {
 		dst = t.addChar(st, dst, text[i:i+n])
 		i += n
 	}
-	dst = t.flush(st, dst)
-	if cap(st.syms) <= maxPooled && cap(st.text) <= maxPooled {
-		t.states.Put(st)
-	}
-	return dst
+	return t.flush(st, dst)
 }
 
 // addChar appends the character ch (normalised) to the current segment, or

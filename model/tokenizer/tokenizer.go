@@ -35,6 +35,22 @@ type Tokenizer struct {
 
 	byteID [256]int32 // id of the byte token of each byte, -1 when missing
 
+	// Tokens cut out of the text before encoding (see added.go): added
+	// holds the user-defined ones, addedSpecial those and the control ones.
+	// nil when there are none.
+	added, addedSpecial *addedMatcher
+
+	// Merging by rank (bpe.go), for gpt2 vocabularies and SentencePiece
+	// ones with merges: merges maps a pair of ids, left<<32|right, to the
+	// merge's rank<<32|merged id. For gpt2, byteTok is the id of each byte's
+	// byte-level character (-1 when missing), pre the pre-tokenizer, and
+	// whole the ids of normal pieces by their decoded text (ignore_merges).
+	merges  map[uint64]uint64
+	byteTok [256]int32
+	pre     *preTokenizer
+	whole   map[string]int32
+	nfc     bool
+
 	text    []string // (vocab) what each token decodes to
 	lead    []bool   // (vocab) the token's text starts with the dummy-prefix space
 	control []bool   // (vocab) control-like: decodes to nothing
@@ -42,28 +58,37 @@ type Tokenizer struct {
 	states sync.Pool // *encodeState scratch buffers
 }
 
-// New checks v and builds the lookup tables of a Tokenizer. The Tokenizer
-// keeps v; do not change it afterwards.
+// New checks v and builds the lookup tables of a Tokenizer: a
+// SentencePiece one for Model "llama" (or ""), a byte-level BPE one for
+// "gpt2". The Tokenizer keeps v; do not change it afterwards.
 func New(v *Vocab) (*Tokenizer, error) {
 	if v == nil {
 		return nil, errors.New("tokenizer: no vocabulary")
 	}
 	n := len(v.Pieces)
+	bpe := v.Model == ModelBPE
 	switch {
+	case v.Model != "" && v.Model != ModelSPM && !bpe:
+		return nil, fmt.Errorf("tokenizer: model %q is not supported (only %q, SentencePiece, and %q, byte-level BPE)", v.Model, ModelSPM, ModelBPE)
 	case n == 0:
 		return nil, errors.New("tokenizer: empty vocabulary")
 	case n > 1<<30:
 		return nil, fmt.Errorf("tokenizer: %d tokens is too many", n)
-	case len(v.Scores) != n:
+	case len(v.Scores) != n && !(bpe && v.Scores == nil):
 		return nil, fmt.Errorf("tokenizer: %d pieces but %d scores", n, len(v.Scores))
 	case v.Types != nil && len(v.Types) != n:
 		return nil, fmt.Errorf("tokenizer: %d pieces but %d token types", n, len(v.Types))
+	case bpe && len(v.Merges) == 0:
+		return nil, errors.New("tokenizer: a gpt2 vocabulary needs merges")
+	}
+	if err := checkNormalizer(v.Normalizer); err != nil {
+		return nil, err
 	}
 	for _, special := range []struct {
 		name string
 		id   int
 	}{{"bos", v.BOS}, {"eos", v.EOS}, {"unk", v.UNK}} {
-		if special.id < 0 || special.id >= n {
+		if (special.id < 0 || special.id >= n) && !(bpe && special.id == NoToken) {
 			return nil, fmt.Errorf("tokenizer: %s id %d is outside the vocabulary of %d", special.name, special.id, n)
 		}
 	}
@@ -75,6 +100,10 @@ func New(v *Vocab) (*Tokenizer, error) {
 		text:    make([]string, n),
 		lead:    make([]bool, n),
 		control: make([]bool, n),
+		nfc:     v.Normalizer == NormalizerNFC,
+	}
+	if bpe {
+		t.space = " "
 	}
 	for i := range t.byteID {
 		t.byteID[i] = -1
@@ -88,6 +117,10 @@ func New(v *Vocab) (*Tokenizer, error) {
 		case TypeControl, TypeUnknown, TypeUnused:
 			t.control[id] = true
 		case TypeByte:
+			if bpe {
+				t.text[id] = byteLevelDecode(p)
+				break
+			}
 			b, ok := parseByteToken(p)
 			if !ok {
 				return nil, fmt.Errorf("tokenizer: token %d has the byte type but its piece is %q", id, p)
@@ -97,20 +130,66 @@ func New(v *Vocab) (*Tokenizer, error) {
 			}
 			t.text[id] = string([]byte{b})
 		default: // normal, user defined, and undefined (0) or unknown types
-			if _, dup := t.match[p]; !dup && p != "" {
+			if _, dup := t.match[p]; !dup && p != "" && !bpe {
 				t.match[p] = int32(id)
 			}
 			s := p
-			if typ != TypeUserDefined && t.space != " " {
+			switch {
+			case bpe && typ != TypeUserDefined:
+				s = byteLevelDecode(p)
+			case bpe:
+			case typ != TypeUserDefined && t.space != " " || len(v.Merges) > 0:
+				// Hugging Face decodes added tokens like the others, so
+				// Gemma's "▁▁" reads as two spaces.
 				s = strings.ReplaceAll(p, t.space, " ")
 			}
 			t.text[id] = s
-			t.lead[id] = strings.HasPrefix(s, " ")
+			t.lead[id] = !bpe && v.AddSpacePrefix && strings.HasPrefix(s, " ")
 		}
 	}
-	t.buildPairs()
-	t.states.New = func() any { return new(encodeState) }
+	if err := t.buildAdded(); err != nil {
+		return nil, err
+	}
+	if bpe || len(v.Merges) > 0 {
+		if err := t.buildMerges(); err != nil {
+			return nil, err
+		}
+	}
+	if !bpe {
+		set := t.match
+		if len(v.Merges) > 0 {
+			set = t.mergeResults()
+		}
+		t.buildPairs(set)
+	}
+	t.states.New = func() any {
+		st := new(encodeState)
+		st.emit = func(word string) { t.bpeWord(st, word) }
+		return st
+	}
 	return t, nil
+}
+
+// buildAdded makes the matchers of the tokens cut out of text whole: the
+// user-defined ones always, with the control and unknown ones when asked.
+func (t *Tokenizer) buildAdded() error {
+	plain, special := newAddedMatcher(), newAddedMatcher()
+	for id, p := range t.v.Pieces {
+		switch t.v.TokenType(id) {
+		case TypeUserDefined:
+			plain.add(p, id)
+			special.add(p, id)
+		case TypeControl, TypeUnknown:
+			special.add(p, id)
+		}
+	}
+	if !plain.empty() {
+		t.added = plain
+	}
+	if !special.empty() {
+		t.addedSpecial = special
+	}
+	return nil
 }
 
 // Vocab is the vocabulary the Tokenizer was built from.
@@ -128,8 +207,12 @@ func (t *Tokenizer) EOS() int { return t.v.EOS }
 // AddBOS reports whether the vocabulary wants prompts to start with BOS.
 func (t *Tokenizer) AddBOS() bool { return t.v.AddBOS }
 
+// AddEOS reports whether the vocabulary wants encoded texts to end with EOS.
+func (t *Tokenizer) AddEOS() bool { return t.v.AddEOS }
+
 // Piece is the piece of id as the vocabulary stores it ("▁the" in GGUF
-// vocabularies, " the" in llama2.c ones), or "" when id is out of range.
+// vocabularies, " the" in llama2.c ones, "Ġthe" in byte-level ones), or ""
+// when id is out of range. Decode is the text it stands for.
 func (t *Tokenizer) Piece(id int) string {
 	if id < 0 || id >= len(t.v.Pieces) {
 		return ""
@@ -155,9 +238,9 @@ const (
 	noPiece = -1 // part of a longer piece only
 )
 
-// buildPairs fills the tables of two-character substrings of the matchable
-// pieces and of the ASCII characters.
-func (t *Tokenizer) buildPairs() {
+// buildPairs fills the tables of two-character substrings of the pieces
+// that merging can make (set) and of the ASCII characters.
+func (t *Tokenizer) buildPairs(set map[string]int32) {
 	for i := range t.asciiID {
 		t.asciiID[i] = noMatch
 		if id, ok := t.match[string(rune(i))]; ok {
@@ -169,7 +252,7 @@ func (t *Tokenizer) buildPairs() {
 	}
 	t.pairs = make(map[string]int32)
 	t.split = true
-	for p := range t.match {
+	for p := range set {
 		if !utf8.ValidString(p) {
 			t.split = false
 		}
@@ -186,7 +269,7 @@ func (t *Tokenizer) buildPairs() {
 		}
 	}
 	for pair := range t.pairs {
-		if id, ok := t.match[pair]; ok {
+		if id, ok := set[pair]; ok {
 			t.pairs[pair] = id
 		}
 		if len(pair) == 2 && pair[0] < utf8.RuneSelf && pair[1] < utf8.RuneSelf {

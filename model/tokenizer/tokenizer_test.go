@@ -44,9 +44,15 @@ type vector struct {
 // and each line of the .out file, trimmed, is the ids of one case.
 func readVectors(t testing.TB) []vector {
 	t.Helper()
-	inp, err := os.ReadFile(modelPath(t, "tokenizer-tests", "ggml-vocab-llama-spm.gguf.inp"))
+	return readVectorFiles(t, modelPath(t, "tokenizer-tests", "ggml-vocab-llama-spm.gguf"))
+}
+
+// readVectorFiles reads the vectors of base+".inp" and base+".out".
+func readVectorFiles(t testing.TB, base string) []vector {
+	t.Helper()
+	inp, err := os.ReadFile(base + ".inp")
 	require.NoError(t, err)
-	out, err := os.ReadFile(modelPath(t, "tokenizer-tests", "ggml-vocab-llama-spm.gguf.out"))
+	out, err := os.ReadFile(base + ".out")
 	require.NoError(t, err)
 
 	const sep = "\n__ggml_vocab_test__\n"

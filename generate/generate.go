@@ -155,9 +155,9 @@ func (e *Engine) generate(prompt string, p Params, record uint64, onToken func(i
 		return nil, err
 	}
 	start := time.Now()
-	ids := e.Encode(prompt)
-	if len(ids) == 0 {
-		ids = []int{e.Tok.BOS()}
+	ids, err := e.promptIDs(prompt)
+	if err != nil {
+		return nil, err
 	}
 	last := ids[len(ids)-1]
 	e.dec.NewStopper = e.stopperFor(p, last)
@@ -316,4 +316,21 @@ func stopAt(text, piece string, stops []string) (int, bool) {
 		}
 	}
 	return best, best >= 0
+}
+
+// ErrNoStart is the error for an empty prompt when the vocabulary has no
+// BOS token to start a sequence with (Qwen's, for one).
+var ErrNoStart = errors.New("empty prompt: the vocabulary has no BOS token to start from; give a prompt")
+
+// promptIDs encodes a prompt; an empty one is BOS alone, as Hugging Face
+// and llama2.c start an unconditioned sequence.
+func (e *Engine) promptIDs(prompt string) ([]int, error) {
+	ids := e.Encode(prompt)
+	if len(ids) > 0 {
+		return ids, nil
+	}
+	if e.Tok.BOS() < 0 {
+		return nil, ErrNoStart
+	}
+	return []int{e.Tok.BOS()}, nil
 }

@@ -117,9 +117,9 @@ func (e *Engine) GenerateMany(prompts []string, params []Params, records []uint6
 		if err := p.Validate(); err != nil {
 			return nil, err
 		}
-		ids := e.Encode(prompt)
-		if len(ids) == 0 {
-			ids = []int{e.Tok.BOS()}
+		ids, err := e.promptIDs(prompt)
+		if err != nil {
+			return nil, err
 		}
 		last := ids[len(ids)-1]
 		lasts[i] = last

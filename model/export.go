@@ -29,11 +29,11 @@ func WriteGGUF(m *Model, typ kernels.DType, w io.Writer) (ExportReport, error) {
 	c := m.Config
 	g := gguf.NewWriter()
 	kvs := []gguf.KV{
-		{Key: "general.architecture", Value: "llama"},
+		{Key: "general.architecture", Value: c.ArchName()},
 		{Key: "general.name", Value: strings.TrimSuffix(baseName(m.Path), ".bin")},
 		{Key: "general.file_type", Value: uint32(fileType(typ))},
 	}
-	kvs = append(kvs, llamaKVs(c)...)
+	kvs = append(kvs, archKVs(c)...)
 	if v := m.Vocab; v != nil {
 		pieces := v.Pieces
 		if v.SpaceMarker() == tokenizer.SpaceLlama2C {
@@ -94,6 +94,11 @@ func WriteGGUF(m *Model, typ kernels.DType, w io.Writer) (ExportReport, error) {
 			return rep, err
 		}
 	}
+	if wt.RopeFreqs != nil {
+		if err := vec(ropeFreqsName, wt.RopeFreqs); err != nil {
+			return rep, err
+		}
+	}
 	for i := range wt.Layers {
 		l := &wt.Layers[i]
 		p := fmt.Sprintf("blk.%d.", i)
@@ -102,11 +107,10 @@ func WriteGGUF(m *Model, typ kernels.DType, w io.Writer) (ExportReport, error) {
 				return rep, err
 			}
 		}
-		if err := vec(p+"attn_norm.weight", l.AttnNorm); err != nil {
-			return rep, err
-		}
-		if err := vec(p+"ffn_norm.weight", l.FFNNorm); err != nil {
-			return rep, err
+		for _, e := range l.vecs(m.Config) {
+			if err := vec(p+e.name, *e.vec); err != nil {
+				return rep, err
+			}
 		}
 	}
 	n, err := g.WriteTo(w)
@@ -115,21 +119,28 @@ func WriteGGUF(m *Model, typ kernels.DType, w io.Writer) (ExportReport, error) {
 }
 
 // encodeRow writes one row of float32 values in type t into dst.
-// llamaKVs are the "llama" architecture's hyperparameters of c, in the
-// order llama.cpp's converter writes them.
-func llamaKVs(c Config) []gguf.KV {
-	return []gguf.KV{
-		{Key: "llama.context_length", Value: uint32(c.SeqLen)},
-		{Key: "llama.embedding_length", Value: uint32(c.Dim)},
-		{Key: "llama.feed_forward_length", Value: uint32(c.HiddenDim)},
-		{Key: "llama.block_count", Value: uint32(c.NLayers)},
-		{Key: "llama.attention.head_count", Value: uint32(c.NHeads)},
-		{Key: "llama.attention.head_count_kv", Value: uint32(c.NKVHeads)},
-		{Key: "llama.rope.dimension_count", Value: uint32(c.HeadDim())},
-		{Key: "llama.rope.freq_base", Value: c.RopeTheta},
-		{Key: "llama.attention.layer_norm_rms_epsilon", Value: c.NormEps},
-		{Key: "llama.vocab_size", Value: uint32(c.VocabSize)},
+// archKVs are the hyperparameters of c under its architecture's prefix, in
+// the order llama.cpp's converters write them.
+func archKVs(c Config) []gguf.KV {
+	p := c.ArchName() + "."
+	kvs := []gguf.KV{
+		{Key: p + "context_length", Value: uint32(c.SeqLen)},
+		{Key: p + "embedding_length", Value: uint32(c.Dim)},
+		{Key: p + "feed_forward_length", Value: uint32(c.HiddenDim)},
+		{Key: p + "block_count", Value: uint32(c.NLayers)},
+		{Key: p + "attention.head_count", Value: uint32(c.NHeads)},
+		{Key: p + "attention.head_count_kv", Value: uint32(c.NKVHeads)},
 	}
+	if c.HeadSize > 0 {
+		kvs = append(kvs, gguf.KV{Key: p + "attention.key_length", Value: uint32(c.HeadSize)},
+			gguf.KV{Key: p + "attention.value_length", Value: uint32(c.HeadSize)})
+	}
+	return append(kvs,
+		gguf.KV{Key: p + "rope.dimension_count", Value: uint32(c.HeadDim())},
+		gguf.KV{Key: p + "rope.freq_base", Value: c.RopeTheta},
+		gguf.KV{Key: p + "attention.layer_norm_rms_epsilon", Value: c.NormEps},
+		gguf.KV{Key: p + "vocab_size", Value: uint32(c.VocabSize)},
+	)
 }
 
 // vocabKVs are the tokenizer keys of v, with its pieces and token types as

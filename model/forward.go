@@ -58,7 +58,9 @@ type StateOptions struct {
 	// Context is the number of positions to hold; 0 means the model's
 	// trained context length.
 	Context int
-	Rope    RopeScaling
+	// Rope overrides the model's own RoPE scaling (Model.Rope) when it is
+	// not the zero value; Type "none" turns the file's scaling off.
+	Rope RopeScaling
 }
 
 // NewState allocates the buffers and KV cache for one sequence. Matrix
@@ -83,7 +85,11 @@ func (m *Model) NewState(pool *kernels.Pool, opt StateOptions) (*State, error) {
 		Logits: make([]float32, c.VocabSize),
 		Hidden: make([]float32, c.Dim),
 	}
-	s.mscale = ropeFrequencies(s.invFrq, c, opt.Rope)
+	rope := opt.Rope
+	if rope == (RopeScaling{}) {
+		rope = m.Rope
+	}
+	s.mscale = ropeFrequencies(s.invFrq, c, rope)
 	for i, f := range m.Weights.RopeFreqs {
 		s.invFrq[i] /= f // Llama 3.1's per-frequency scaling, as llama.cpp applies rope_freqs
 	}

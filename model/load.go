@@ -1,10 +1,12 @@
 package model
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -111,15 +113,17 @@ var hostLittleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 // GGUF keys and tensor names of the "llama" architecture, as written by
 // llama.cpp's converters.
 const (
-	keyArch      = "general.architecture"
-	tokEmbName   = "token_embd.weight"
-	outNormName  = "output_norm.weight"
-	outputName   = "output.weight"
-	tokModelKey  = "tokenizer.ggml.model"
-	tokTokensKey = "tokenizer.ggml.tokens"
+	keyArch       = "general.architecture"
+	tokEmbName    = "token_embd.weight"
+	outNormName   = "output_norm.weight"
+	outputName    = "output.weight"
+	ropeFreqsName = "rope_freqs.weight"
+	tokModelKey   = "tokenizer.ggml.model"
+	tokTokensKey  = "tokenizer.ggml.tokens"
 )
 
-// parseGGUF builds a Model from a GGUF file of architecture "llama".
+// parseGGUF builds a Model from a GGUF file of one of the architectures in
+// Archs.
 func parseGGUF(data []byte, noVocab bool) (*Model, error) {
 	f, err := gguf.Parse(data)
 	if err != nil {
@@ -129,14 +133,14 @@ func parseGGUF(data []byte, noVocab bool) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if arch != "llama" {
-		return nil, fmt.Errorf("architecture %q is not supported (only llama)", arch)
+	if _, ok := Archs[arch]; !ok {
+		return nil, fmt.Errorf("architecture %q is not supported (supported: %s)", arch, archNames())
 	}
-	cfg, err := ggufConfig(f)
+	cfg, rope, err := ggufConfig(f, arch)
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Config: cfg, Format: FormatGGUF, Meta: ggufMeta(f)}
+	m := &Model{Config: cfg, Format: FormatGGUF, Meta: ggufMeta(f), Rope: rope}
 	if err := ggufWeights(f, m); err != nil {
 		return nil, err
 	}
@@ -145,29 +149,40 @@ func parseGGUF(data []byte, noVocab bool) (*Model, error) {
 			return nil, err
 		}
 	}
-	if m.EOG, err = ggufEOG(f, cfg.VocabSize); err != nil {
+	if m.Vocab != nil {
+		// EOS, the eot/eom roles and the control tokens that end a turn
+		// (<|im_end|>, <|eot_id|>, ...), as llama.cpp's loader collects them.
+		for _, t := range m.Vocab.EOG {
+			m.EOG = append(m.EOG, t.ID)
+		}
+	} else if m.EOG, err = ggufEOG(f, cfg.VocabSize); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-func ggufConfig(f *gguf.File) (Config, error) {
+// ggufConfig reads the hyperparameters under the architecture's key prefix
+// ("llama.", "qwen2.", ...), as llama.cpp's converters write them, and the
+// file's RoPE scaling.
+func ggufConfig(f *gguf.File, arch string) (Config, RopeScaling, error) {
 	var firstErr error
-	get := func(key string, def int) int {
-		u, err := f.KV.Uint(key)
+	var rope RopeScaling
+	key := func(k string) string { return arch + "." + k }
+	get := func(k string, def int) int {
+		u, err := f.KV.Uint(key(k))
 		if errors.Is(err, gguf.ErrMissingKey) && def >= 0 {
 			return def
 		}
 		if err == nil && u > 1<<30 {
-			err = fmt.Errorf("metadata key %s: %d is implausibly large", key, u)
+			err = fmt.Errorf("metadata key %s: %d is implausibly large", key(k), u)
 		}
 		if err != nil && firstErr == nil {
 			firstErr = err
 		}
 		return int(u)
 	}
-	getF := func(key string, def float32) float32 {
-		x, err := f.KV.Float(key)
+	getF := func(k string, def float32) float32 {
+		x, err := f.KV.Float(key(k))
 		if errors.Is(err, gguf.ErrMissingKey) {
 			return def
 		}
@@ -177,16 +192,28 @@ func ggufConfig(f *gguf.File) (Config, error) {
 		return float32(x)
 	}
 	c := Config{
-		Dim:       get("llama.embedding_length", -1),
-		HiddenDim: get("llama.feed_forward_length", -1),
-		NLayers:   get("llama.block_count", -1),
-		NHeads:    get("llama.attention.head_count", -1),
-		SeqLen:    get("llama.context_length", -1),
-		RopeTheta: getF("llama.rope.freq_base", 10000),
-		NormEps:   getF("llama.attention.layer_norm_rms_epsilon", 1e-5),
+		Arch:      arch,
+		Dim:       get("embedding_length", -1),
+		HiddenDim: get("feed_forward_length", -1),
+		NLayers:   get("block_count", -1),
+		NHeads:    get("attention.head_count", -1),
+		SeqLen:    get("context_length", -1),
+		RopeTheta: getF("rope.freq_base", 10000),
+		NormEps:   getF("attention.layer_norm_rms_epsilon", 1e-5),
 	}
-	c.NKVHeads = get("llama.attention.head_count_kv", c.NHeads)
-	// The vocabulary size: llama.vocab_size, else the number of tokens,
+	if arch == "llama" {
+		c.Arch = "" // llama2.c and llama GGUF files share one Config
+	}
+	c.NKVHeads = get("attention.head_count_kv", c.NHeads)
+	if c.NHeads > 0 {
+		if hd := get("attention.key_length", 0); hd > 0 && (c.Dim%c.NHeads != 0 || hd != c.Dim/c.NHeads) {
+			c.HeadSize = hd
+		}
+		if vd := get("attention.value_length", 0); vd > 0 && vd != c.HeadDim() && firstErr == nil {
+			firstErr = fmt.Errorf("%s %d differs from the key length %d: not supported", key("attention.value_length"), vd, c.HeadDim())
+		}
+	}
+	// The vocabulary size: <arch>.vocab_size, else the number of tokens,
 	// else the rows of the embedding.
 	vocab := 0
 	if toks, err := f.KV.Strings(tokTokensKey); err == nil {
@@ -194,25 +221,37 @@ func ggufConfig(f *gguf.File) (Config, error) {
 	} else if ti, ok := f.Tensor(tokEmbName); ok && len(ti.Dims) == 2 && ti.Dims[1] <= 1<<30 {
 		vocab = int(ti.Dims[1])
 	}
-	c.VocabSize = get("llama.vocab_size", vocab)
+	c.VocabSize = get("vocab_size", vocab)
+	switch t, err := f.KV.String(key("rope.scaling.type")); {
+	case errors.Is(err, gguf.ErrMissingKey) || t == "none" || t == "":
+	case err != nil:
+		firstErr = cmp.Or(firstErr, err)
+	case t == "linear" || t == "yarn":
+		rope.Type = t
+		rope.Factor = getF("rope.scaling.factor", 1)
+		rope.OrigContext = get("rope.scaling.original_context_length", 0)
+	default:
+		firstErr = cmp.Or(firstErr, fmt.Errorf("%s %q is not supported (none, linear, yarn)", key("rope.scaling.type"), t))
+	}
 	if firstErr != nil {
-		return c, firstErr
+		return c, rope, firstErr
 	}
 	if c.RopeTheta <= 0 || c.NormEps <= 0 {
-		return c, fmt.Errorf("invalid config: rope freq_base %g and rms epsilon %g must be positive", c.RopeTheta, c.NormEps)
+		return c, rope, fmt.Errorf("invalid config: rope freq_base %g and rms epsilon %g must be positive", c.RopeTheta, c.NormEps)
 	}
 	if err := c.Validate(); err != nil {
-		return c, err
+		return c, rope, err
 	}
-	if rd, err := f.KV.Uint("llama.rope.dimension_count"); err == nil && rd != uint64(c.HeadDim()) {
-		return c, fmt.Errorf("llama.rope.dimension_count %d differs from the head size %d: partial RoPE is not supported", rd, c.HeadDim())
+	if rd, err := f.KV.Uint(key("rope.dimension_count")); err == nil && rd != uint64(c.HeadDim()) {
+		return c, rope, fmt.Errorf("%s %d differs from the head size %d: partial RoPE is not supported", key("rope.dimension_count"), rd, c.HeadDim())
 	}
-	return c, nil
+	return c, rope, nil
 }
 
-// ggufWeights binds the tensors of a llama GGUF file to m.Weights, checking
-// every shape. Matrices may be F32, F16 or Q8_0; norm vectors F32 (or F16,
-// converted).
+// ggufWeights binds the tensors of a GGUF file to m.Weights, checking every
+// shape against the architecture's tensor table (Layer.mats, Layer.vecs).
+// The classifier is the token embedding when output.weight is absent (tied
+// embeddings, as in Qwen2.5-0.5B and Llama 3.2).
 func ggufWeights(f *gguf.File, m *Model) error {
 	c := m.Config
 	d, v := c.Dim, c.VocabSize
@@ -230,6 +269,16 @@ func ggufWeights(f *gguf.File, m *Model) error {
 			return err
 		}
 	}
+	if _, ok := f.Tensor(ropeFreqsName); ok {
+		if w.RopeFreqs, err = ggufVec(f, ropeFreqsName, c.HeadDim()/2); err != nil {
+			return err
+		}
+		for i, x := range w.RopeFreqs {
+			if !(x > 0) || math.IsInf(float64(x), 0) {
+				return fmt.Errorf("tensor %s: factor %d is %g, must be positive and finite", ropeFreqsName, i, x)
+			}
+		}
+	}
 	w.Layers = make([]Layer, c.NLayers)
 	for i := range w.Layers {
 		l := &w.Layers[i]
@@ -239,11 +288,10 @@ func ggufWeights(f *gguf.File, m *Model) error {
 				return err
 			}
 		}
-		if l.AttnNorm, err = ggufVec(f, p+"attn_norm.weight", d); err != nil {
-			return err
-		}
-		if l.FFNNorm, err = ggufVec(f, p+"ffn_norm.weight", d); err != nil {
-			return err
+		for _, t := range l.vecs(c) {
+			if *t.vec, err = ggufVec(f, p+t.name, t.n); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -304,60 +352,19 @@ func ggufVec(f *gguf.File, name string, n int) ([]float32, error) {
 	return nil, fmt.Errorf("tensor %s is a norm vector and must be F32 or F16, not %s", name, ti.Type)
 }
 
-// ggufVocab fills m.Vocab and m.EOG from the tokenizer.ggml.* metadata. A
-// file without tokenizer.ggml.model has no vocabulary.
+// ggufVocab fills m.Vocab from the tokenizer.ggml.* metadata
+// (tokenizer.FromGGUF). A file without tokenizer.ggml.model has no
+// vocabulary.
 func ggufVocab(f *gguf.File, m *Model) error {
-	kind, err := f.KV.String(tokModelKey)
-	if errors.Is(err, gguf.ErrMissingKey) {
+	v, err := tokenizer.FromGGUF(&f.KV)
+	if errors.Is(err, tokenizer.ErrNoVocabulary) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if kind != "llama" {
-		return fmt.Errorf("tokenizer model %q is not supported (only llama, SentencePiece)", kind)
-	}
-	pieces, err := f.KV.Strings(tokTokensKey)
-	if err != nil {
-		return err
-	}
-	n := len(pieces)
-	if n != m.Config.VocabSize {
+	if n := len(v.Pieces); n != m.Config.VocabSize {
 		return fmt.Errorf("%s has %d tokens, the model %d", tokTokensKey, n, m.Config.VocabSize)
-	}
-	v := &tokenizer.Vocab{Pieces: pieces, BOS: 1, EOS: 2, UNK: 0, AddBOS: true, AddSpacePrefix: true, Space: tokenizer.SpaceGGUF}
-	if v.Scores, err = f.KV.Float32s("tokenizer.ggml.scores"); errors.Is(err, gguf.ErrMissingKey) {
-		v.Scores = make([]float32, n)
-	} else if err != nil {
-		return err
-	}
-	if v.Types, err = f.KV.Int32s("tokenizer.ggml.token_type"); err != nil && !errors.Is(err, gguf.ErrMissingKey) {
-		return err
-	}
-	if len(v.Scores) != n || (v.Types != nil && len(v.Types) != n) {
-		return fmt.Errorf("tokenizer has %d tokens but %d scores and %d types", n, len(v.Scores), len(v.Types))
-	}
-	for _, k := range []struct {
-		key string
-		dst *int
-	}{{"tokenizer.ggml.bos_token_id", &v.BOS}, {"tokenizer.ggml.eos_token_id", &v.EOS}, {"tokenizer.ggml.unknown_token_id", &v.UNK}} {
-		if _, err := tokenID(f, k.key, n, k.dst); err != nil {
-			return err
-		}
-	}
-	flag := func(key string, dst *bool) error {
-		b, err := f.KV.Bool(key)
-		if errors.Is(err, gguf.ErrMissingKey) {
-			return nil
-		}
-		*dst = b
-		return err
-	}
-	if err := flag("tokenizer.ggml.add_bos_token", &v.AddBOS); err != nil {
-		return err
-	}
-	if err := flag("tokenizer.ggml.add_space_prefix", &v.AddSpacePrefix); err != nil {
-		return err
 	}
 	m.Vocab = v
 	return nil

@@ -350,7 +350,7 @@ func TestGGUFModelErrors(t *testing.T) {
 				return "gpt2", true
 			}
 			return v, true
-		}}, `architecture "gpt2" is not supported (only llama)`},
+		}}, `architecture "gpt2" is not supported (supported: llama, qwen2, qwen3)`},
 		{"no architecture", ggufEdit{kv: func(k string, v any) (any, bool) { return v, k != "general.architecture" }}, "metadata key general.architecture: missing key"},
 		{"missing dim", ggufEdit{kv: func(k string, v any) (any, bool) { return v, k != "llama.embedding_length" }}, "metadata key llama.embedding_length: missing key"},
 		{"float block count", ggufEdit{kv: func(k string, v any) (any, bool) {
@@ -370,7 +370,7 @@ func TestGGUFModelErrors(t *testing.T) {
 				return v.(gguf.Array).Values.([]string)[:299], true
 			}
 			return v, true
-		}}, "tokenizer.ggml.tokens has 299 tokens, the model 300"},
+		}}, "tokenizer has 299 tokens but 300 scores and 300 types"},
 		{"scores count", ggufEdit{kv: func(k string, v any) (any, bool) {
 			if k == "tokenizer.ggml.scores" {
 				return []float32{1, 2}, true
@@ -385,10 +385,16 @@ func TestGGUFModelErrors(t *testing.T) {
 		}}, "metadata key tokenizer.ggml.eos_token_id: token 300 is outside the vocabulary of 300"},
 		{"other tokenizer", ggufEdit{kv: func(k string, v any) (any, bool) {
 			if k == "tokenizer.ggml.model" {
+				return "bert", true
+			}
+			return v, true
+		}}, `tokenizer model "bert" is not supported (only "llama", SentencePiece, and "gpt2", byte-level BPE)`},
+		{"gpt2 without merges", ggufEdit{kv: func(k string, v any) (any, bool) {
+			if k == "tokenizer.ggml.model" {
 				return "gpt2", true
 			}
 			return v, true
-		}}, `tokenizer model "gpt2" is not supported (only llama, SentencePiece)`},
+		}}, `tokenizer.ggml.merges: a gpt2 vocabulary needs merges`},
 		{"partial rope", ggufEdit{kv: func(k string, v any) (any, bool) {
 			if k == "llama.rope.dimension_count" {
 				return uint32(4), true

@@ -170,6 +170,10 @@ type Model struct {
 	Path   string            // the file it was loaded from
 	Format string            // "llama2c-legacy", "llama2c-v1" or "gguf"
 	Meta   map[string]string // readable metadata (GGUF key/values, llama2.c header facts) for `model info`
+	// Rope is the RoPE scaling the file declares (GGUF
+	// <arch>.rope.scaling.*): what a State uses unless its options set
+	// their own.
+	Rope RopeScaling
 	// EOG are the tokens that end a generation: BOS (1) for llama2.c
 	// checkpoints, whose stories end by starting the next one, and the
 	// end-of-generation tokens named in a GGUF file's metadata.

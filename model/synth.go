@@ -12,8 +12,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/degen-llm/degen/kernels"
 	"github.com/degen-llm/degen/model/gguf"
 	"github.com/degen-llm/degen/model/tokenizer"
 )
@@ -26,15 +28,77 @@ var (
 	Stories110M = Config{Dim: 768, HiddenDim: 2048, NLayers: 12, NHeads: 12, NKVHeads: 12, VocabSize: 32000, SeqLen: 1024, RopeTheta: 10000, NormEps: 1e-5}
 )
 
-// Shape is the preset shape of that name ("stories15M", "stories110M").
-func Shape(name string) (Config, bool) {
-	switch name {
-	case "stories15M":
-		return Stories15M, true
-	case "stories110M":
-		return Stories110M, true
+// Llama3Rope is Llama 3.1's RoPE scaling (Hugging Face rope_type
+// "llama3"): frequencies whose wavelength is shorter than
+// OrigContext/HighFreqFactor stay, those longer than
+// OrigContext/LowFreqFactor are divided by Factor, and a smooth ramp joins
+// the two. GGUF files carry the result as the tensor rope_freqs.weight.
+type Llama3Rope struct {
+	Factor, LowFreqFactor, HighFreqFactor float64
+	OrigContext                           int
+}
+
+// Factors are the per-pair divisors of rope_freqs.weight (head_dim/2) for
+// RoPE base theta, as llama.cpp's converter computes them.
+func (r Llama3Rope) Factors(headDim int, theta float64) []float32 {
+	lowWave := float64(r.OrigContext) / r.LowFreqFactor
+	highWave := float64(r.OrigContext) / r.HighFreqFactor
+	out := make([]float32, headDim/2)
+	for i := range out {
+		freq := 1 / math.Pow(theta, float64(2*i)/float64(headDim))
+		wave := 2 * math.Pi / freq
+		switch {
+		case wave < highWave:
+			out[i] = 1
+		case wave > lowWave:
+			out[i] = float32(r.Factor)
+		default:
+			smooth := (float64(r.OrigContext)/wave - r.LowFreqFactor) / (r.HighFreqFactor - r.LowFreqFactor)
+			out[i] = float32(1 / ((1-smooth)/r.Factor + smooth))
+		}
 	}
-	return Config{}, false
+	return out
+}
+
+// Preset is a named shape: the Config of a real model, whether its
+// classifier is separate, and its RoPE scaling tensor if any.
+type Preset struct {
+	Config     Config
+	Untied     bool
+	Llama3Rope *Llama3Rope
+}
+
+// Presets are the shapes Synth knows by name: karpathy's tinyllamas and the
+// small models people run, with the hyperparameters of their Hugging Face
+// config.json files.
+var Presets = map[string]Preset{
+	"stories15M":  {Config: Stories15M},
+	"stories110M": {Config: Stories110M},
+	"qwen2.5-0.5b": {Config: Config{Arch: "qwen2", Dim: 896, HiddenDim: 4864, NLayers: 24, NHeads: 14, NKVHeads: 2,
+		VocabSize: 151936, SeqLen: 32768, RopeTheta: 1e6, NormEps: 1e-6}},
+	"qwen3-0.6b": {Config: Config{Arch: "qwen3", Dim: 1024, HiddenDim: 3072, NLayers: 28, NHeads: 16, NKVHeads: 8, HeadSize: 128,
+		VocabSize: 151936, SeqLen: 40960, RopeTheta: 1e6, NormEps: 1e-6}},
+	"llama3.2-1b": {Config: Config{Dim: 2048, HiddenDim: 8192, NLayers: 16, NHeads: 32, NKVHeads: 8,
+		VocabSize: 128256, SeqLen: 131072, RopeTheta: 500000, NormEps: 1e-5},
+		Llama3Rope: &Llama3Rope{Factor: 32, LowFreqFactor: 1, HighFreqFactor: 4, OrigContext: 8192}},
+	"smollm2-135m": {Config: Config{Dim: 576, HiddenDim: 1536, NLayers: 30, NHeads: 9, NKVHeads: 3,
+		VocabSize: 49152, SeqLen: 8192, RopeTheta: 100000, NormEps: 1e-5}},
+}
+
+// Shape is the preset shape of that name.
+func Shape(name string) (Config, bool) {
+	p, ok := Presets[name]
+	return p.Config, ok
+}
+
+// PresetNames lists the presets, for help and error messages.
+func PresetNames() string {
+	var names []string
+	for n := range Presets {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }
 
 // Synthetic is a random-weight model of a given shape. Its weights are a
@@ -48,6 +112,15 @@ type Synthetic struct {
 	// Untied writes a separate classifier instead of sharing the token
 	// embedding.
 	Untied bool
+	// Type is the type of the GGUF weight matrices (F32 when zero); norms,
+	// biases and RoPE factors stay F32, as in llama.cpp's files.
+	Type kernels.DType
+	// Llama3Rope, when set, writes rope_freqs.weight (GGUF only).
+	Llama3Rope *Llama3Rope
+	// VocabKVs replace the synthetic vocabulary's tokenizer.* metadata,
+	// e.g. with a real vocabulary (their token count must be the Config's
+	// VocabSize).
+	VocabKVs []gguf.KV
 }
 
 // Synth describes a random-weight model; write it with Write or WriteFile.
@@ -128,15 +201,37 @@ const (
 	kNorm   = "output_norm"
 )
 
-// gen streams n values of one tensor (kind, layer) to w as float32.
-func (s *Synthetic) gen(w io.Writer, kind string, layer, n int) error {
+// rng is the generator of one tensor (kind, layer) and the normal law its
+// values follow.
+func (s *Synthetic) rng(kind string, layer int) (r *rand.Rand, mean, std float64) {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s/%d", kind, layer)
-	rng := rand.New(rand.NewPCG(s.Seed, h.Sum64()))
-	mean, std := 0.0, 0.02
+	mean, std = 0.0, 0.02
 	if strings.HasSuffix(kind, "norm") {
 		mean, std = 1, 0.01
 	}
+	return rand.New(rand.NewPCG(s.Seed, h.Sum64())), mean, std
+}
+
+// rows streams a (rows, cols) tensor (kind, layer) row by row to f, with
+// the values gen would write.
+func (s *Synthetic) rows(kind string, layer, rows, cols int, f func(row []float32) error) error {
+	rng, mean, std := s.rng(kind, layer)
+	row := make([]float32, cols)
+	for range rows {
+		for i := range row {
+			row[i] = float32(mean + std*rng.NormFloat64())
+		}
+		if err := f(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// gen streams n values of one tensor (kind, layer) to w as float32.
+func (s *Synthetic) gen(w io.Writer, kind string, layer, n int) error {
+	rng, mean, std := s.rng(kind, layer)
 	var buf [1 << 14]byte
 	for n > 0 {
 		k := min(n, len(buf)/4)
@@ -256,47 +351,88 @@ func (s *Synthetic) writeLlama2C(w io.Writer, v1 bool) error {
 func (s *Synthetic) writeGGUF(w io.Writer) error {
 	c := s.Config
 	g := gguf.NewWriter()
-	v := s.Vocab()
 	kvs := []gguf.KV{
-		{Key: "general.architecture", Value: "llama"},
+		{Key: "general.architecture", Value: c.ArchName()},
 		{Key: "general.name", Value: fmt.Sprintf("synthetic seed %d", s.Seed)},
+		{Key: "general.file_type", Value: uint32(fileType(s.Type))},
 	}
-	kvs = append(kvs, llamaKVs(c)...)
-	kvs = append(kvs, vocabKVs(v, v.Pieces, v.Types)...)
+	kvs = append(kvs, archKVs(c)...)
+	if s.VocabKVs != nil {
+		kvs = append(kvs, s.VocabKVs...)
+	} else {
+		v := s.Vocab()
+		kvs = append(kvs, vocabKVs(v, v.Pieces, v.Types)...)
+	}
 	for _, kv := range kvs {
 		if err := g.Set(kv.Key, kv.Value); err != nil {
 			return err
 		}
 	}
-	add := func(name, kind string, layer int, dims ...int) error {
-		ne := make([]uint64, len(dims))
-		n := 1
-		for i, d := range dims {
-			ne[i] = uint64(d)
-			n *= d
-		}
-		return g.AddTensor(name, gguf.F32, ne, func(out io.Writer) error { return s.gen(out, kind, layer, n) })
-	}
 	// ne is innermost first: a (rows, cols) matrix has ne = [cols, rows].
+	vec := func(name, kind string, layer, n int) error {
+		return g.AddTensor(name, gguf.F32, []uint64{uint64(n)}, func(out io.Writer) error { return s.gen(out, kind, layer, n) })
+	}
+	mat := func(name, kind string, layer, rows, cols int) error {
+		t := s.Type
+		if cols%blockSize(t) != 0 {
+			t = kernels.F16 // as WriteGGUF: rows that do not fill the type's blocks
+		}
+		return g.AddTensor(name, ggufType(t), []uint64{uint64(cols), uint64(rows)}, func(out io.Writer) error {
+			buf := make([]byte, t.RowBytes(cols))
+			return s.rows(kind, layer, rows, cols, func(row []float32) error {
+				encodeRow(buf, row, t)
+				_, err := out.Write(buf)
+				return err
+			})
+		})
+	}
 	d, vs := c.Dim, c.VocabSize
-	if err := add(tokEmbName, kTokEmb, 0, d, vs); err != nil {
+	if err := mat(tokEmbName, kTokEmb, 0, vs, d); err != nil {
 		return err
 	}
-	if err := add(outNormName, kNorm, 0, d); err != nil {
+	if err := vec(outNormName, kNorm, 0, d); err != nil {
 		return err
 	}
 	if s.Untied {
-		if err := add(outputName, kOutput, 0, d, vs); err != nil {
+		if err := mat(outputName, kOutput, 0, vs, d); err != nil {
 			return err
 		}
 	}
-	shapes := map[string][]int{"attn_norm": {d}, "ffn_norm": {d}} // GGUF dims: (cols, rows)
-	for _, t := range new(Layer).mats(c) {
-		shapes[t.name] = []int{t.cols, t.rows}
+	if r := s.Llama3Rope; r != nil {
+		f := r.Factors(c.HeadDim(), float64(c.RopeTheta))
+		if err := g.AddTensorF32(ropeFreqsName, []uint64{uint64(len(f))}, f); err != nil {
+			return err
+		}
 	}
-	for l := range c.NLayers {
-		for _, k := range s.layerKinds() {
-			if err := add(fmt.Sprintf("blk.%d.%s.weight", l, k.kind), k.kind, l, shapes[k.kind]...); err != nil {
+	var l Layer
+	for i := range c.NLayers {
+		// llama2.c's order for the llama tensors (the file's bytes and
+		// values stay what they were), the architecture's own after.
+		vecs := map[string]layerVec{}
+		for _, v := range l.vecs(c) {
+			vecs[v.name] = v
+		}
+		mats := map[string]layerMat{}
+		for _, m := range l.mats(c) {
+			mats[m.name] = m
+		}
+		order := []string{"attn_norm.weight", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm.weight", "ffn_gate", "ffn_down", "ffn_up"}
+		for _, v := range l.vecs(c)[2:] {
+			order = append(order, v.name)
+		}
+		for _, name := range order {
+			var err error
+			if m, ok := mats[name]; ok {
+				err = mat(fmt.Sprintf("blk.%d.%s.weight", i, name), name, i, m.rows, m.cols)
+			} else {
+				v := vecs[name]
+				kind := strings.TrimSuffix(strings.TrimSuffix(name, ".weight"), ".bias")
+				if strings.HasSuffix(name, ".bias") {
+					kind += "_bias" // biases are centred at 0, norms at 1
+				}
+				err = vec(fmt.Sprintf("blk.%d.%s", i, name), kind, i, v.n)
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -311,7 +447,7 @@ func (s *Synthetic) writeGGUF(w io.Writer) error {
 // vocabulary size. Pieces use GGUF's "▁" for a space.
 func (s *Synthetic) Vocab() *tokenizer.Vocab {
 	n := s.Config.VocabSize
-	v := &tokenizer.Vocab{UNK: 0, BOS: 1, EOS: 2, AddBOS: true, AddSpacePrefix: true, Space: tokenizer.SpaceGGUF}
+	v := &tokenizer.Vocab{Model: tokenizer.ModelSPM, UNK: 0, BOS: 1, EOS: 2, AddBOS: true, AddSpacePrefix: true, Space: tokenizer.SpaceGGUF}
 	push := func(p string, score float32, typ int32) {
 		if len(v.Pieces) < n {
 			v.Pieces = append(v.Pieces, p)
@@ -349,6 +485,7 @@ func (s *Synthetic) Vocab() *tokenizer.Vocab {
 		}
 		level = next
 	}
+	v.EOG = tokenizer.FindEOG(v)
 	return v
 }
 
@@ -374,4 +511,13 @@ func (s *Synthetic) WriteTokenizer(w io.Writer) error {
 		bw.WriteString(p)
 	}
 	return bw.Flush() // bufio errors are sticky: Flush reports any
+}
+
+// blockSize is how many values one block of type t holds: a row must be a
+// whole number of blocks.
+func blockSize(t kernels.DType) int {
+	if t == kernels.Q8_0 {
+		return kernels.Q8Block
+	}
+	return 1
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -69,7 +70,13 @@ func (w *lmWorker) ids(rec *jsonl.Record, text, promptField string) ([]int, int,
 	var ids []int
 	if prompt != "" {
 		ids = w.tok.Encode(prompt, true)
-	} else {
+	}
+	if len(ids) == 0 {
+		// Without a prompt the text is scored after BOS, as a model sees
+		// the start of a document.
+		if w.tok.BOS() < 0 {
+			return nil, 0, errors.New("record has no prompt and the vocabulary has no BOS token to score its first token after")
+		}
 		ids = []int{w.tok.BOS()}
 	}
 	from := len(ids)

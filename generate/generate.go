@@ -134,7 +134,7 @@ func (e *Engine) Sampler(p Params) (string, error) {
 // with each generated token and the text it adds (greedy, sampling and
 // contrastive search).
 func (e *Engine) Generate(prompt string, p Params, onToken func(id int, text string)) (*Result, error) {
-	res, err := e.generate(prompt, p, 0, onToken)
+	res, err := e.generate(Prompt{Text: prompt}, p, 0, onToken)
 	if err != nil {
 		return nil, err
 	}
@@ -146,10 +146,24 @@ func (e *Engine) Generate(prompt string, p Params, onToken func(id int, text str
 // from 0: with the seed it selects the random streams, so a record's
 // outputs do not depend on batching or threads.
 func (e *Engine) GenerateAll(prompt string, p Params, record uint64) ([]*Result, error) {
+	return e.generate(Prompt{Text: prompt}, p, record, nil)
+}
+
+// Prompt is what a generation continues: Text, encoded with the model's
+// vocabulary as a plain string (special-token text stays text), or IDs
+// when the caller encoded it (a chat-rendered prompt, whose special tokens
+// are meant as tokens). IDs win when set.
+type Prompt struct {
+	Text string
+	IDs  []int
+}
+
+// GeneratePrompt is GenerateAll for a Prompt.
+func (e *Engine) GeneratePrompt(prompt Prompt, p Params, record uint64) ([]*Result, error) {
 	return e.generate(prompt, p, record, nil)
 }
 
-func (e *Engine) generate(prompt string, p Params, record uint64, onToken func(id int, text string)) ([]*Result, error) {
+func (e *Engine) generate(prompt Prompt, p Params, record uint64, onToken func(id int, text string)) ([]*Result, error) {
 	p = p.Normalized()
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -324,8 +338,16 @@ var ErrNoStart = errors.New("empty prompt: the vocabulary has no BOS token to st
 
 // promptIDs encodes a prompt; an empty one is BOS alone, as Hugging Face
 // and llama2.c start an unconditioned sequence.
-func (e *Engine) promptIDs(prompt string) ([]int, error) {
-	ids := e.Encode(prompt)
+func (e *Engine) promptIDs(prompt Prompt) ([]int, error) {
+	ids := prompt.IDs
+	if ids == nil {
+		ids = e.Encode(prompt.Text)
+	}
+	for _, id := range ids {
+		if id < 0 || id >= e.Model.Config.VocabSize {
+			return nil, fmt.Errorf("prompt token %d is outside the vocabulary of %d", id, e.Model.Config.VocabSize)
+		}
+	}
 	if len(ids) > 0 {
 		return ids, nil
 	}

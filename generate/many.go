@@ -106,6 +106,15 @@ func (d *Decoder) DecodeMany(jobs []Job) ([]*Output, error) {
 // Every params must be Batchable. The results, one per prompt, share the
 // batch's elapsed time.
 func (e *Engine) GenerateMany(prompts []string, params []Params, records []uint64) ([]*Result, error) {
+	ps := make([]Prompt, len(prompts))
+	for i, t := range prompts {
+		ps[i].Text = t
+	}
+	return e.GenerateManyPrompts(ps, params, records)
+}
+
+// GenerateManyPrompts is GenerateMany for Prompts.
+func (e *Engine) GenerateManyPrompts(prompts []Prompt, params []Params, records []uint64) ([]*Result, error) {
 	if len(params) != len(prompts) || len(records) != len(prompts) {
 		return nil, errors.New("generate: GenerateMany needs one params and one record index per prompt")
 	}

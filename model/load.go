@@ -148,6 +148,7 @@ func parseGGUF(data []byte, noVocab bool) (*Model, error) {
 		if err := ggufVocab(f, m); err != nil {
 			return nil, err
 		}
+		m.Chat, m.ChatErr = ggufChat(f)
 	}
 	if m.Vocab != nil {
 		// EOS, the eot/eom roles and the control tokens that end a turn

@@ -22,6 +22,7 @@ import (
 	"fmt"
 
 	"github.com/degen-llm/degen/kernels"
+	"github.com/degen-llm/degen/model/chat"
 	"github.com/degen-llm/degen/model/tokenizer"
 )
 
@@ -166,6 +167,11 @@ type Model struct {
 	Config  Config
 	Weights Weights
 	Vocab   *tokenizer.Vocab // nil when the file has none and none was given
+	// Chat is the chat template of a GGUF file (tokenizer.chat_template),
+	// nil when it has none; ChatErr says why a template that is there
+	// could not be read (raw prompts still run).
+	Chat    *chat.Config
+	ChatErr error
 
 	Path   string            // the file it was loaded from
 	Format string            // "llama2c-legacy", "llama2c-v1" or "gguf"

@@ -521,3 +521,24 @@ func blockSize(t kernels.DType) int {
 	}
 	return 1
 }
+
+// UseHFVocab makes the model carry the real vocabulary of a Hugging Face
+// tokenizer.json file or folder (with its tokenizer_config.json chat
+// template), padded with unused pieces to the Config's VocabSize as
+// llama.cpp's converter pads Qwen's 151,665 tokens to its 151,936
+// embedding rows.
+func (s *Synthetic) UseHFVocab(path string) error {
+	v, cfg, err := tokenizer.LoadHF(path)
+	if err != nil {
+		return err
+	}
+	if len(v.Pieces) > s.Config.VocabSize {
+		return fmt.Errorf("vocabulary %s has %d tokens, more than the model's %d", path, len(v.Pieces), s.Config.VocabSize)
+	}
+	v.PadTo(s.Config.VocabSize)
+	s.VocabKVs = s.VocabKVs[:0]
+	for _, kv := range append(v.GGUFMetadata(), cfg.GGUFMetadata()...) {
+		s.VocabKVs = append(s.VocabKVs, gguf.KV{Key: kv.Key, Value: kv.Value})
+	}
+	return nil
+}

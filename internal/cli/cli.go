@@ -17,6 +17,7 @@ import (
 	"github.com/degen-llm/degen/internal/bench"
 	"github.com/degen-llm/degen/internal/tty"
 	"github.com/degen-llm/degen/kernels"
+	"github.com/degen-llm/degen/model"
 )
 
 // Exit codes.
@@ -149,6 +150,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		kong.Exit(func(c int) { panic(exitSignal{c}) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Bind(io),
+		kong.Vars{"shapes": model.PresetNames()},
 	)
 	if err != nil {
 		fmt.Fprintf(stderr, "degen: internal error: %v\n", err)

@@ -31,6 +31,7 @@ import (
 type GenerateCmd struct {
 	ModelFlags
 	InputFlags
+	ChatFlags
 
 	Prompt       []string `short:"p" sep:"none" help:"Prompt text (repeatable). When given, no input is read."`
 	PromptField  string   `default:"prompt" help:"Field of each input record that holds the prompt."`
@@ -254,6 +255,10 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 	if err != nil {
 		return err
 	}
+	chatter, err := c.ChatFlags.renderer(m, tok)
+	if err != nil {
+		return err
+	}
 	modelName := filepath.Base(m.Path)
 	// Without --seed a seed is drawn the first time a record samples and
 	// written into every sampled output, so any output can be reproduced.
@@ -298,7 +303,7 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 	// item is one prompt to generate, with its record and settings.
 	type item struct {
 		rec    *jsonl.Record
-		prompt string
+		prompt generate.Prompt
 		p      generate.Params
 		index  uint64
 		line   int // input line, for errors (0 with --prompt)
@@ -329,8 +334,8 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 			if i >= len(prompts) {
 				return it, false, nil
 			}
-			it.rec, it.prompt = jsonl.NewRecord(), prompts[i]
-			return it, true, it.rec.SetValue("prompt", it.prompt)
+			it.rec, it.prompt = jsonl.NewRecord(), generate.Prompt{Text: prompts[i]}
+			return it, true, it.rec.SetValue("prompt", prompts[i])
 		}
 		r, err := s.next()
 		if errors.Is(err, stdio.EOF) {
@@ -340,14 +345,24 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 			return it, false, err
 		}
 		it.rec, it.line, it.name = r, s.in.Line(), s.in.Name()
-		pv, ok, err := r.GetString(c.PromptField)
-		if err != nil || !ok {
-			if err == nil {
-				err = fmt.Errorf("no %q field", c.PromptField)
+		if msgs, ok := r.Get(c.MessagesField); ok && (!c.NoChatTemplate || !r.Has(c.PromptField)) {
+			// A conversation: the chat template renders it, and the special
+			// tokens it writes are tokens.
+			text, ids, err := chatter.render(msgs)
+			if err != nil {
+				return it, true, skipBad(it, recErr(it, err))
 			}
-			return it, true, skipBad(it, recErr(it, fmt.Errorf("prompt: %w (choose the field with --prompt-field)", err)))
+			it.prompt = generate.Prompt{Text: text, IDs: ids}
+		} else {
+			pv, ok, err := r.GetString(c.PromptField)
+			if err != nil || !ok {
+				if err == nil {
+					err = fmt.Errorf("no %q field (nor %q)", c.PromptField, c.MessagesField)
+				}
+				return it, true, skipBad(it, recErr(it, fmt.Errorf("prompt: %w (choose the field with --prompt-field)", err)))
+			}
+			it.prompt = generate.Prompt{Text: pv}
 		}
-		it.prompt = pv
 		if raw, ok := r.Get("params"); ok {
 			if it.p, err = base.Overlay(raw); err != nil {
 				return it, true, skipBad(it, recErr(it, err))
@@ -405,7 +420,7 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 	// one generates an item on its own (every strategy, retries).
 	one := func(it item) error {
 		p := it.p
-		results, err := eng.GenerateAll(it.prompt, p, it.index)
+		results, err := eng.GeneratePrompt(it.prompt, p, it.index)
 		var tries []retryInfo
 		if err == nil && c.MaxRetries > 0 {
 			results, p, tries, err = c.retry(eng, it.prompt, p, it.index, results)
@@ -422,7 +437,7 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 	// others on their own, and writes all in input order.
 	many := func(items []item) error {
 		var idx []int
-		var ps []string
+		var ps []generate.Prompt
 		var pp []generate.Params
 		var rr []uint64
 		for k, it := range items {
@@ -432,7 +447,7 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 		}
 		got := map[int]*generate.Result{}
 		if len(idx) > 1 {
-			res, err := eng.GenerateMany(ps, pp, rr)
+			res, err := eng.GenerateManyPrompts(ps, pp, rr)
 			if err != nil {
 				return recErr(items[idx[0]], err)
 			}
@@ -518,7 +533,7 @@ type retryInfo struct {
 // until one is clean or MaxRetries attempts are spent, and returns the best
 // attempt: the first clean one, else the one whose text repeats least
 // (windowed seq-rep-4), with the parameters that produced it.
-func (c *GenerateCmd) retry(eng *generate.Engine, prompt string, p generate.Params, record uint64, first []*generate.Result) ([]*generate.Result, generate.Params, []retryInfo, error) {
+func (c *GenerateCmd) retry(eng *generate.Engine, prompt generate.Prompt, p generate.Params, record uint64, first []*generate.Result) ([]*generate.Result, generate.Params, []retryInfo, error) {
 	if len(first) != 1 {
 		return nil, p, nil, usagef("--max-retries works on one output per prompt; drop --num-return-sequences")
 	}
@@ -551,7 +566,7 @@ func (c *GenerateCmd) retry(eng *generate.Engine, prompt string, p generate.Para
 		if err != nil {
 			return nil, p, nil, fmt.Errorf("retry %d: %w", n, err)
 		}
-		rs, err := eng.GenerateAll(prompt, np, record)
+		rs, err := eng.GeneratePrompt(prompt, np, record)
 		if err != nil {
 			return nil, p, nil, fmt.Errorf("retry %d: %w", n, err)
 		}

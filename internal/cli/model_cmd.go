@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	stdio "io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -20,13 +21,14 @@ type ModelCmd struct {
 	Info     ModelInfoCmd     `cmd:"" help:"Print a model file's format, architecture, shapes, vocabulary and tensor types."`
 	Pull     ModelPullCmd     `cmd:"" help:"Download a known tinyllamas checkpoint, or a file of a Hugging Face repository (hf:OWNER/REPO/FILE.gguf), into the cache."`
 	Synth    ModelSynthCmd    `cmd:"" help:"Write a random-weight model of a real shape (for benchmarks)."`
+	Tokenize ModelTokenizeCmd `cmd:"" help:"Encode the text (or render and encode the chat messages) of each record with a vocabulary, or decode token ids."`
 	Quantize ModelQuantizeCmd `cmd:"" help:"Rewrite a model as GGUF with Q8_0, F16 or F32 weights."`
 }
 
 // ModelFlags select a model for the commands that run one.
 type ModelFlags struct {
 	Model     string `short:"m" env:"DEGEN_MODEL" help:"Model file (llama2.c .bin or .gguf) or a known name (stories260K, stories15M, ...). Default: stories260K from the cache or ../shared/models."`
-	Tokenizer string `help:"Tokenizer file for llama2.c checkpoints (default: tokenizer.bin or tok512.bin next to the model)." type:"path"`
+	Tokenizer string `help:"Tokenizer to use instead of the model's: a llama2.c tokenizer file, a Hugging Face tokenizer.json or its folder (with tokenizer_config.json and the chat template), or a GGUF file (default: the GGUF model's own, or tokenizer.bin / tok512.bin next to a llama2.c checkpoint)." type:"path"`
 	Threads   int    `short:"t" default:"0" help:"Worker threads for the matrix products (0: one per CPU)."`
 }
 
@@ -36,9 +38,29 @@ func (f *ModelFlags) load() (*model.Model, *tokenizer.Tokenizer, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := model.Load(path, model.LoadOptions{Tokenizer: f.Tokenizer})
+	return loadModel(path, f.Tokenizer)
+}
+
+// loadModel loads a model with the tokenizer rule of ModelFlags.Tokenizer.
+func loadModel(path, tokPath string) (*model.Model, *tokenizer.Tokenizer, error) {
+	opt := model.LoadOptions{Tokenizer: tokPath}
+	isFile := tokPath != "" && !isLlama2CTokenizer(tokPath)
+	if isFile {
+		opt.Tokenizer = ""
+	}
+	m, err := model.Load(path, opt)
 	if err != nil {
 		return nil, nil, err
+	}
+	if isFile {
+		vf, err := model.LoadVocab(tokPath)
+		if err == nil {
+			err = m.UseVocab(vf)
+		}
+		if err != nil {
+			m.Close()
+			return nil, nil, fmt.Errorf("--tokenizer %s: %w", tokPath, err)
+		}
 	}
 	if m.Vocab == nil {
 		m.Close()
@@ -113,7 +135,7 @@ func (c *ModelInfoCmd) Run(io *IO) error {
 	defer m.Close()
 	cfg := m.Config
 	info := modelInfo{
-		Path: path, Format: m.Format, Arch: "llama",
+		Path: path, Format: m.Format, Arch: cfg.ArchName(),
 		Dim: cfg.Dim, HiddenDim: cfg.HiddenDim, NLayers: cfg.NLayers, NHeads: cfg.NHeads, NKVHeads: cfg.NKVHeads,
 		HeadDim: cfg.HeadDim(), VocabSize: cfg.VocabSize, Context: cfg.SeqLen, RopeTheta: cfg.RopeTheta, NormEps: cfg.NormEps,
 		Params: m.ParamCount(), Shared: m.SharedClassifier(), Types: map[string]int{}, Bytes: m.WeightBytes(),
@@ -122,8 +144,10 @@ func (c *ModelInfoCmd) Run(io *IO) error {
 	if fi, err := os.Stat(path); err == nil {
 		info.FileBytes = fi.Size()
 	}
-	if m.Vocab != nil {
-		info.Tokenizer = fmt.Sprintf("sentencepiece bpe, %d tokens, bos %d, eos %d", len(m.Vocab.Pieces), m.Vocab.BOS, m.Vocab.EOS)
+	if v := m.Vocab; v != nil && v.IsBPE() {
+		info.Tokenizer = fmt.Sprintf("byte-level bpe (%s), %d tokens, %d merges, bos %s, eos %s", v.Pre, len(v.Pieces), len(v.Merges), tokenName(v, v.BOS), tokenName(v, v.EOS))
+	} else if v != nil {
+		info.Tokenizer = fmt.Sprintf("sentencepiece bpe, %d tokens, bos %d, eos %d", len(v.Pieces), v.BOS, v.EOS)
 	} else {
 		info.Tokenizer = "none found"
 	}
@@ -157,7 +181,7 @@ func (c *ModelInfoCmd) Run(io *IO) error {
 	row := func(k string, v any) { fmt.Fprintf(tw, "%s\t%v\n", k, v) }
 	row("file", fmt.Sprintf("%s (%s bytes)", filepath.Base(path), commas(info.FileBytes)))
 	row("format", info.Format)
-	row("architecture", "llama")
+	row("architecture", info.Arch)
 	row("dim", info.Dim)
 	row("hidden_dim", info.HiddenDim)
 	row("layers", info.NLayers)
@@ -258,4 +282,29 @@ func (c *ModelPullCmd) Run(g *Globals, io *IO) error {
 		g.logf(io, "%s sha256 %s -> %s", f.Name, sum, filepath.Join(dir, f.Name))
 	}
 	return nil
+}
+
+// tokenName is a special token's id and text, or "none".
+func tokenName(v *tokenizer.Vocab, id int) string {
+	if id < 0 || id >= len(v.Pieces) {
+		return "none"
+	}
+	return fmt.Sprintf("%d %s", id, v.Pieces[id])
+}
+
+// isLlama2CTokenizer tells a llama2.c tokenizer file (read by model.Load
+// with the checkpoint) from the files model.LoadVocab reads: a folder, a
+// .json file or a GGUF file.
+func isLlama2CTokenizer(path string) bool {
+	if fi, err := os.Stat(path); err != nil || fi.IsDir() || strings.HasSuffix(strings.ToLower(path), ".json") {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return true // model.Load reports it
+	}
+	defer f.Close()
+	var magic [4]byte
+	_, _ = stdio.ReadFull(f, magic[:])
+	return string(magic[:]) != "GGUF"
 }

@@ -11,40 +11,56 @@ import (
 
 // ModelSynthCmd writes a random-weight model.
 type ModelSynthCmd struct {
-	Shape   string `default:"stories15M" help:"Preset shape: stories15M (288/768/6 layers/6 heads/32000 vocab) or stories110M (768/2048/12/12/32000); custom with the size flags."`
-	Dim     int    `help:"Override the embedding width."`
-	Hidden  int    `help:"Override the feed-forward width."`
-	Layers  int    `help:"Override the number of layers."`
-	Heads   int    `help:"Override the number of heads."`
-	KVHeads int    `help:"Override the number of key/value heads."`
-	Vocab   int    `help:"Override the vocabulary size."`
-	Context int    `help:"Override the context length."`
-	Format  string `enum:"gguf,llama2c,llama2c-v1" default:"gguf" help:"File format (${enum})."`
-	Seed    uint64 `default:"1" help:"Seed of the weights: the same seed gives the same file."`
-	Output  string `short:"o" required:"" help:"File to write." type:"path"`
+	Shape    string `default:"stories15M" help:"Preset shape: the exact hyperparameters of a real model (${shapes}); the size flags change them."`
+	Arch     string `enum:",llama,qwen2,qwen3" default:"" help:"Architecture (default: the preset's): llama, qwen2 or qwen3."`
+	Dim      int    `help:"Override the embedding width."`
+	Hidden   int    `help:"Override the feed-forward width."`
+	Layers   int    `help:"Override the number of layers."`
+	Heads    int    `help:"Override the number of heads."`
+	KVHeads  int    `help:"Override the number of key/value heads."`
+	HeadSize int    `help:"Override the head size (default dim/heads, or the preset's)."`
+	Vocab    int    `help:"Override the vocabulary size."`
+	Context  int    `help:"Override the context length."`
+	Type     string `enum:"f32,f16,q8_0" default:"f32" help:"Weight type of the matrices (${enum}; GGUF only); norms and biases stay F32. Other types: degen model quantize."`
+	Tokens   string `name:"vocab-from" placeholder:"DIR" help:"Carry this real vocabulary: a Hugging Face tokenizer.json file or its folder (with tokenizer_config.json and its chat template); padded to the model's vocabulary size. GGUF only." type:"path"`
+	Untied   bool   `help:"Write a separate classifier instead of sharing the token embedding."`
+	Format   string `enum:"gguf,llama2c,llama2c-v1" default:"gguf" help:"File format (${enum})."`
+	Seed     uint64 `default:"1" help:"Seed of the weights: the same command writes the same bytes."`
+	Output   string `short:"o" required:"" help:"File to write." type:"path"`
 }
 
 // Help shows examples.
 func (c *ModelSynthCmd) Help() string {
 	return `Synthetic models have the exact shapes, and so the exact cost per token, of
-real ones; their text is meaningless. GGUF files carry a byte-level vocabulary;
-llama2.c files of the 32000-token shapes run with the Llama 2 tokenizer.bin.
+real ones; their text is meaningless. GGUF files carry a synthetic SentencePiece
+vocabulary, or a real one with --vocab-from; llama2.c files of the 32000-token
+shapes run with the Llama 2 tokenizer.bin.
 
 Examples:
   degen model synth --shape stories15M -o /tmp/s15m.gguf
-  degen model synth --shape stories110M --format llama2c -o /tmp/s110m.bin`
+  degen model synth --shape stories110M --format llama2c -o /tmp/s110m.bin
+  degen model synth --shape qwen2.5-0.5b --vocab-from ../shared/models/vocab/qwen2.5 -o /tmp/qwen.gguf
+  degen model synth --shape qwen3-0.6b --layers 2 --dim 128 --heads 4 --kv-heads 2 --hidden 256 \
+      --vocab-from ../shared/models/vocab/qwen3 --type q8_0 -o /tmp/tiny-qwen3.gguf`
 }
 
 // Run writes the model.
 func (c *ModelSynthCmd) Run(g *Globals, io *IO) error {
-	cfg, ok := model.Shape(c.Shape)
+	preset, ok := model.Presets[c.Shape]
 	if !ok {
-		return usagef("unknown shape %q: use stories15M or stories110M", c.Shape)
+		return usagef("unknown shape %q (known: %s)", c.Shape, model.PresetNames())
+	}
+	cfg := preset.Config
+	if c.Arch != "" {
+		cfg.Arch = c.Arch
+		if c.Arch == "llama" {
+			cfg.Arch = ""
+		}
 	}
 	for _, o := range []struct {
 		v   int
 		dst *int
-	}{{c.Dim, &cfg.Dim}, {c.Hidden, &cfg.HiddenDim}, {c.Layers, &cfg.NLayers}, {c.Heads, &cfg.NHeads}, {c.KVHeads, &cfg.NKVHeads}, {c.Vocab, &cfg.VocabSize}, {c.Context, &cfg.SeqLen}} {
+	}{{c.Dim, &cfg.Dim}, {c.Hidden, &cfg.HiddenDim}, {c.Layers, &cfg.NLayers}, {c.Heads, &cfg.NHeads}, {c.KVHeads, &cfg.NKVHeads}, {c.HeadSize, &cfg.HeadSize}, {c.Vocab, &cfg.VocabSize}, {c.Context, &cfg.SeqLen}} {
 		if o.v != 0 {
 			*o.dst = o.v
 		}
@@ -53,11 +69,26 @@ func (c *ModelSynthCmd) Run(g *Globals, io *IO) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
+	s.Untied = c.Untied || preset.Untied
+	if r := preset.Llama3Rope; r != nil && cfg.ArchName() == "llama" {
+		s.Llama3Rope = r
+	}
 	format := map[string]string{"gguf": model.FormatGGUF, "llama2c": model.FormatLlama2CLegacy, "llama2c-v1": model.FormatLlama2CV1}[c.Format]
+	if format != model.FormatGGUF && (c.Type != "f32" || c.Tokens != "" || cfg.ArchName() != "llama" || cfg.HeadSize != 0) {
+		return usagef("--type, --vocab-from, other architectures and head sizes need --format gguf")
+	}
+	if s.Type, err = kernels.ParseDType(c.Type); err != nil {
+		return usagef("%v", err)
+	}
+	if c.Tokens != "" {
+		if err := s.UseHFVocab(c.Tokens); err != nil {
+			return err
+		}
+	}
 	if err := s.WriteFile(c.Output, format); err != nil {
 		return err
 	}
-	g.logf(io, "wrote %s (%s, dim %d, hidden %d, %d layers, %d heads, vocab %d)", c.Output, c.Format, cfg.Dim, cfg.HiddenDim, cfg.NLayers, cfg.NHeads, cfg.VocabSize)
+	g.logf(io, "wrote %s (%s %s, %s, dim %d, hidden %d, %d layers, %d heads, vocab %d)", c.Output, c.Format, cfg.ArchName(), strings.ToUpper(c.Type), cfg.Dim, cfg.HiddenDim, cfg.NLayers, cfg.NHeads, cfg.VocabSize)
 	return nil
 }
 

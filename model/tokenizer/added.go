@@ -85,3 +85,56 @@ func (m *addedMatcher) split(s string, text func(string), token func(int)) {
 		text(s[start:])
 	}
 }
+
+// splitter cuts added tokens out of a text (see addedMatcher.split).
+type splitter interface {
+	split(s string, text func(string), token func(int))
+}
+
+// literalMatcher cuts special tokens out of a text except inside the
+// literal ranges, where only the user-defined ones are cut, as in a text
+// encoded without Special: EncodeOptions.Literal.
+type literalMatcher struct {
+	special, plain *addedMatcher // plain may be nil (no user-defined tokens)
+	literal        [][2]int
+}
+
+func (l *literalMatcher) split(s string, text func(string), token func(int)) {
+	start, r := 0, 0 // r: the first literal range that does not end before i
+	for i := 0; i < len(s); i++ {
+		for r < len(l.literal) && l.literal[r][1] <= i {
+			r++
+		}
+		inside := r < len(l.literal) && l.literal[r][0] <= i
+		m := l.special
+		if inside {
+			m = l.plain
+		}
+		if m == nil || !m.first[s[i]] {
+			continue
+		}
+		id, n := m.at(s, i)
+		if id >= 0 && !inside && r < len(l.literal) && l.literal[r][0] < i+n && l.plain != nil {
+			// A special token would reach into a literal range: only a
+			// user-defined one may start here.
+			id, n = l.plain.at(s, i)
+			if i+n > l.literal[r][0] {
+				id = -1
+			}
+		} else if id >= 0 && !inside && r < len(l.literal) && l.literal[r][0] < i+n {
+			id = -1
+		}
+		if id < 0 {
+			continue
+		}
+		if start < i {
+			text(s[start:i])
+		}
+		token(id)
+		i += n - 1
+		start = i + 1
+	}
+	if start < len(s) {
+		text(s[start:])
+	}
+}

@@ -84,6 +84,11 @@ type EncodeOptions struct {
 	// "<|im_start|>" in the text is text. User-defined tokens are cut out
 	// either way.
 	Special bool
+	// Literal are byte ranges [start, end) of text, in order and apart,
+	// where Special does not apply: special-token text there stays text
+	// (what a user typed into a message, inside a prompt a chat template
+	// rendered).
+	Literal [][2]int
 }
 
 // Encode tokenises text with BOS first when addBOS is set; special-token
@@ -116,9 +121,14 @@ func (t *Tokenizer) EncodeWith(dst []int, text string, o EncodeOptions) []int {
 	if text != "" {
 		st := t.states.Get().(*encodeState)
 		st.text, st.syms, st.queue = st.text[:0], st.syms[:0], st.queue[:0]
-		m := t.added
-		if o.Special {
+		var m splitter
+		switch {
+		case o.Special && t.addedSpecial != nil && len(o.Literal) > 0:
+			m = &literalMatcher{special: t.addedSpecial, plain: t.added, literal: o.Literal}
+		case o.Special && t.addedSpecial != nil:
 			m = t.addedSpecial
+		case !o.Special && t.added != nil:
+			m = t.added
 		}
 		if m == nil {
 			dst = t.encodeSection(st, dst, text, true)

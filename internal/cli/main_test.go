@@ -15,5 +15,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if qwenDir != "" {
+		os.RemoveAll(qwenDir)
+	}
+	os.Exit(code)
 }

@@ -25,6 +25,8 @@ type lmWorker struct {
 	pool   *kernels.Pool
 	s      *lm.Scorer
 	corpus *score.NextToken
+	chat   *chatRenderer
+	msgs   string // the messages field
 }
 
 func (c *ScoreCmd) newLM() (*lmWorker, error) {
@@ -41,7 +43,11 @@ func (c *ScoreCmd) newLM() (*lmWorker, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &lmWorker{m: m, tok: tok, pool: kernels.NewPool(c.Threads)}
+	w := &lmWorker{m: m, tok: tok, pool: kernels.NewPool(c.Threads), msgs: c.MessagesField}
+	if w.chat, err = c.ChatFlags.renderer(m, tok); err != nil {
+		w.close()
+		return nil, err
+	}
 	if w.s, err = lm.New(m, w.pool, c.CtxSize, c.Stride, windows); err != nil {
 		w.close()
 		return nil, usagef("%v", err)
@@ -63,13 +69,22 @@ func (w *lmWorker) close() {
 // record has them and they fit the model, else the text tokenised on its
 // own after the prompt.
 func (w *lmWorker) ids(rec *jsonl.Record, text, promptField string) ([]int, int, error) {
-	prompt, _, err := rec.GetString(promptField)
-	if err != nil {
-		return nil, 0, err
-	}
 	var ids []int
-	if prompt != "" {
-		ids = w.tok.Encode(prompt, true)
+	if raw, ok := rec.Get(w.msgs); ok && (w.chat != nil || !rec.Has(promptField)) {
+		// The text continues a conversation: condition on it as the chat
+		// template renders it, as generate did.
+		var err error
+		if _, ids, err = w.chat.render(raw); err != nil {
+			return nil, 0, err
+		}
+	} else {
+		prompt, _, err := rec.GetString(promptField)
+		if err != nil {
+			return nil, 0, err
+		}
+		if prompt != "" {
+			ids = w.tok.Encode(prompt, w.m.Vocab.AddBOS)
+		}
 	}
 	if len(ids) == 0 {
 		// Without a prompt the text is scored after BOS, as a model sees
@@ -118,6 +133,7 @@ func mergeObjects(a, b []byte, skip ...string) []byte {
 // ScoreCmd adds metrics to records.
 type ScoreCmd struct {
 	InputFlags
+	ChatFlags
 
 	TextField        string `default:"text" help:"Field holding the text to score."`
 	Tokenize         string `enum:"words,chars,whitespace,model" default:"words" help:"Tokenisation: words (whitespace, each CJK character its own token), chars (every non-space character), whitespace (Python str.split, as the papers' scripts) or model (the model's token ids; needs --model) (${enum})."`

@@ -542,3 +542,31 @@ func (s *Synthetic) UseHFVocab(path string) error {
 	}
 	return nil
 }
+
+// SynthPresetFile is SynthFile for a preset in one weight type ("f32",
+// "f16", "q8_0", ...), written directly in that type: the multi-gigabyte
+// F32 file of a 1B model is never needed to make its Q8_0 one.
+func SynthPresetFile(dir string, p Preset, seed uint64, typ string) (string, error) {
+	t, err := kernels.ParseDType(typ)
+	if err != nil {
+		return "", err
+	}
+	s, err := Synth(p.Config, seed)
+	if err != nil {
+		return "", err
+	}
+	s.Untied, s.Llama3Rope, s.Type = p.Untied, p.Llama3Rope, t
+	c := s.Config
+	name := fmt.Sprintf("synth-%s-%dx%dx%d-h%d-kv%d-hs%d-v%d-s%d-seed%d-%s.gguf",
+		c.ArchName(), c.Dim, c.HiddenDim, c.NLayers, c.NHeads, c.NKVHeads, c.HeadDim(), c.VocabSize, c.SeqLen, seed, typ)
+	path := filepath.Join(dir, name)
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	return path, s.WriteFile(path, FormatGGUF)
+}

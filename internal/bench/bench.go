@@ -10,7 +10,6 @@ package bench
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -34,7 +33,16 @@ type Options struct {
 	Batch         int      // sequences of the batched-decode measurement
 	BandwidthMiB  int      // size of the bandwidth buffer (must exceed the last-level cache)
 	Repeat        int      // rounds over all rows; each figure is the median over rounds
-	Log           func(format string, a ...any)
+	// LlamaBench, when set, is llama.cpp's llama-bench, run on the same
+	// file and thread count right after each row (its default settings,
+	// -p PrefillTokens -n DecodeTokens -r 3), so that both engines meet
+	// the same machine in the same minute.
+	LlamaBench string
+	// Llama2C, when set, is llama2.c's run binary (built with OpenMP),
+	// run on a llama2.c export of the same weights for the llama-shaped
+	// F32 rows it can read.
+	Llama2C string
+	Log     func(format string, a ...any)
 }
 
 // Row is the figures of one model, weight type and thread count.
@@ -54,6 +62,12 @@ type Row struct {
 	BatchRatio   float64 `json:"batch_ratio_to_limit"` // per-step weight reads vs the limit
 	RSSBytes     int64   `json:"rss_bytes"`
 	KVBytes      int64   `json:"kv_cache_bytes"`
+	// The reference engines on the same file in the same round (0 when
+	// not run): llama.cpp's decode (tg) and prefill (pp) tokens/s, and
+	// llama2.c's decode tokens/s.
+	LlamaCppDecodeTokS  float64 `json:"llamacpp_decode_tok_s,omitempty"`
+	LlamaCppPrefillTokS float64 `json:"llamacpp_prefill_tok_s,omitempty"`
+	Llama2CDecodeTokS   float64 `json:"llama2c_decode_tok_s,omitempty"`
 }
 
 // Result is a whole run.
@@ -90,16 +104,13 @@ func Run(o Options) (*Result, error) {
 	rounds := map[key][]Row{}
 	paths := map[key]string{}
 	for _, shape := range o.Shapes {
-		cfg, ok := model.Shape(shape)
+		preset, ok := model.Presets[shape]
 		if !ok {
-			return nil, fmt.Errorf("unknown shape %q", shape)
-		}
-		f32, err := model.SynthFile(o.Dir, cfg, 1, model.FormatGGUF)
-		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("unknown shape %q (known: %s)", shape, model.PresetNames())
 		}
 		for _, typ := range o.Types {
-			path, err := typedFile(f32, typ)
+			logf("writing (once) the synthetic %s %s model into %s", shape, typ, o.Dir)
+			path, err := model.SynthPresetFile(o.Dir, preset, 1, typ)
 			if err != nil {
 				return nil, err
 			}
@@ -121,6 +132,16 @@ func Run(o Options) (*Result, error) {
 				return nil, err
 			}
 			row.Shape, row.Type = k.shape, k.typ
+			if o.LlamaBench != "" {
+				if row.LlamaCppDecodeTokS, row.LlamaCppPrefillTokS, err = runLlamaBench(o.LlamaBench, paths[k], k.threads, o); err != nil {
+					return nil, err
+				}
+			}
+			if o.Llama2C != "" && k.typ == "f32" {
+				if row.Llama2CDecodeTokS, err = runLlama2C(o.Llama2C, o.Dir, model.Presets[k.shape], k.threads, o); err != nil {
+					return nil, err
+				}
+			}
 			row.LimitTokS = row.BandwidthGBs * 1e9 / float64(row.WeightBytes)
 			row.DecodeRatio = row.DecodeTokS / row.LimitTokS
 			if row.DecodeTokS > 0 {
@@ -142,35 +163,6 @@ func Run(o Options) (*Result, error) {
 		res.Bandwidth[th] = median(bws)
 	}
 	return res, nil
-}
-
-// typedFile returns the synthetic model converted to typ, writing it next
-// to the F32 file the first time.
-func typedFile(f32 string, typ string) (string, error) {
-	if typ == "f32" {
-		return f32, nil
-	}
-	t, err := kernels.ParseDType(typ)
-	if err != nil {
-		return "", err
-	}
-	out := strings.TrimSuffix(f32, ".gguf") + "-" + typ + ".gguf"
-	if _, err := os.Stat(out); err == nil {
-		return out, nil
-	}
-	m, err := model.Load(f32, model.LoadOptions{})
-	if err != nil {
-		return "", err
-	}
-	defer m.Close()
-	err = model.WriteFileAtomic(out, func(w io.Writer) error {
-		_, err := model.WriteGGUF(m, t, w)
-		return err
-	})
-	if err != nil {
-		return "", err
-	}
-	return out, nil
 }
 
 // measure loads one model file and times decode, prefill and batched decode.
@@ -295,6 +287,9 @@ func medianRow(rs []Row) Row {
 	pick(func(r *Row) *float64 { return &r.BatchTokS })
 	pick(func(r *Row) *float64 { return &r.BatchSpeedup })
 	pick(func(r *Row) *float64 { return &r.BatchRatio })
+	pick(func(r *Row) *float64 { return &r.LlamaCppDecodeTokS })
+	pick(func(r *Row) *float64 { return &r.LlamaCppPrefillTokS })
+	pick(func(r *Row) *float64 { return &r.Llama2CDecodeTokS })
 	for _, r := range rs {
 		out.RSSBytes = min(out.RSSBytes, r.RSSBytes)
 	}

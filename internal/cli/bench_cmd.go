@@ -15,8 +15,8 @@ import (
 // BenchCmd measures speed against the bandwidth limit.
 type BenchCmd struct {
 	Dir           string   `help:"Folder for the synthetic models (default: the cache's synth folder)."`
-	Shapes        []string `default:"stories15M,stories110M" help:"Model shapes to measure."`
-	Types         []string `default:"f32,q8_0" help:"Weight types to measure (f32, f16, q8_0)."`
+	Shapes        []string `default:"stories15M,stories110M" help:"Model shapes to measure (${shapes})."`
+	Types         []string `default:"f32,q8_0" help:"Weight types to measure (f32, f16, q8_0, ...; see degen model quantize)."`
 	Threads       []int    `default:"1,2" help:"Thread counts to measure."`
 	DecodeTokens  int      `default:"128" help:"Tokens decoded per measurement."`
 	PrefillTokens int      `default:"128" help:"Prompt length of the prefill measurement."`
@@ -25,6 +25,8 @@ type BenchCmd struct {
 	Repeat        int      `default:"1" help:"Rounds over all rows; each figure is then the median over rounds (ratios taken within each round)."`
 	JSON          string   `help:"Also write the results as JSON to this file." type:"path"`
 	Previous      string   `help:"Earlier JSON results to compare with (default: the last run, kept in the synth folder)." type:"path"`
+	LlamaBench    string   `placeholder:"PATH" help:"llama.cpp's llama-bench: run it on the same file and threads right after each row, and print degen's speed as a ratio to it." type:"existingfile"`
+	Llama2C       string   `name:"llama2c" placeholder:"PATH" help:"llama2.c's run binary (built with OpenMP): run it on a llama2.c export of the same weights for the F32 llama rows, and print the ratio." type:"existingfile"`
 }
 
 // Help explains the figures.
@@ -72,6 +74,7 @@ func (c *BenchCmd) Run(g *Globals, io *IO) error {
 	res, err := bench.Run(bench.Options{
 		Dir: dir, Shapes: c.Shapes, Types: c.Types, Threads: c.Threads,
 		DecodeTokens: c.DecodeTokens, PrefillTokens: c.PrefillTokens, Batch: c.Batch, BandwidthMiB: c.BandwidthMiB, Repeat: c.Repeat,
+		LlamaBench: c.LlamaBench, Llama2C: c.Llama2C,
 		Log: func(f string, a ...any) { g.logf(io, f, a...) },
 	})
 	if err != nil {
@@ -86,7 +89,20 @@ func (c *BenchCmd) Run(g *Globals, io *IO) error {
 	}
 	fmt.Fprintln(io.Stdout)
 	tw := tabwriter.NewWriter(io.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "model\ttype\tthreads\tweights MB\tGB/s\tlimit tok/s\tdecode tok/s\tratio\tvs prev\tprefill tok/s\tbatch%d tok/s\tspeedup\tRSS MB\t\n", res.BatchSize)
+	refs := ""
+	if c.LlamaBench != "" {
+		refs += "llama.cpp tg\tvs llama.cpp\tllama.cpp pp\tpp vs llama.cpp\t"
+	}
+	if c.Llama2C != "" {
+		refs += "llama2.c\tvs llama2.c\t"
+	}
+	ratio := func(a, b float64) string {
+		if b <= 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2fx", a/b)
+	}
+	fmt.Fprintf(tw, "model\ttype\tthreads\tweights MB\tGB/s\tlimit tok/s\tdecode tok/s\tratio\tvs prev\tprefill tok/s\tbatch%d tok/s\tspeedup\tRSS MB\t%s\n", res.BatchSize, refs)
 	for _, r := range res.Rows {
 		vs := "-"
 		for _, p := range prev.Rows {
@@ -94,9 +110,16 @@ func (c *BenchCmd) Run(g *Globals, io *IO) error {
 				vs = fmt.Sprintf("%.2fx", r.DecodeTokS/p.DecodeTokS)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%.1f\t%.0f\t%.0f\t%.2f\t%s\t%.0f\t%.0f\t%.2fx\t%.0f\t\n",
+		ref := ""
+		if c.LlamaBench != "" {
+			ref += fmt.Sprintf("%.0f\t%s\t%.0f\t%s\t", r.LlamaCppDecodeTokS, ratio(r.DecodeTokS, r.LlamaCppDecodeTokS), r.LlamaCppPrefillTokS, ratio(r.PrefillTokS, r.LlamaCppPrefillTokS))
+		}
+		if c.Llama2C != "" {
+			ref += fmt.Sprintf("%.0f\t%s\t", r.Llama2CDecodeTokS, ratio(r.DecodeTokS, r.Llama2CDecodeTokS))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%.1f\t%.0f\t%.0f\t%.2f\t%s\t%.0f\t%.0f\t%.2fx\t%.0f\t%s\n",
 			r.Shape, strings.ToUpper(r.Type), r.Threads, float64(r.WeightBytes)/1e6, r.BandwidthGBs, r.LimitTokS, r.DecodeTokS, r.DecodeRatio, vs,
-			r.PrefillTokS, r.BatchTokS, r.BatchSpeedup, float64(r.RSSBytes)/1e6)
+			r.PrefillTokS, r.BatchTokS, r.BatchSpeedup, float64(r.RSSBytes)/1e6, ref)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -181,6 +181,26 @@ func matVecQ8(out []float32, w []byte, x []float32, cols, r0, r1 int) {
 	}
 }
 
+// matMulAct runs F32, F16 and Q8_0 weights through the float32 kernels
+// (on the Act's float inputs), Q4_K and Q6_K through the integer AVX2
+// kernels, and the other types through the generic code. The AVX-512
+// implementation uses the AVX2 kernels for every type that has no
+// AVX-512 one.
+func matMulAct(out []float32, m *Mat, a *Act, r0, r1 int) {
+	if impl == implGeneric {
+		matMulActGeneric(out, m, a, r0, r1)
+		return
+	}
+	switch m.Type {
+	case F32, F16, Q8_0:
+		matMul(out, m, a.f, a.n, r0, r1)
+	default:
+		if !matMulActAVX2(out, m, a, r0, r1) {
+			matMulActGeneric(out, m, a, r0, r1)
+		}
+	}
+}
+
 // scratch holds dequantised weight rows for matMul, one buffer per
 // concurrent caller, reused so that steady-state calls allocate nothing.
 var scratch = sync.Pool{New: func() any { return new([]float32) }}
@@ -198,7 +218,7 @@ func matMul(out []float32, m *Mat, x []float32, n, r0, r1 int) {
 		return
 	}
 	if n == 1 {
-		MatVec(out, m, x, r0, r1)
+		matVecFloat(out, m, x, r0, r1)
 		return
 	}
 	rows, cols := m.Rows, m.Cols
@@ -237,7 +257,7 @@ func matMul(out []float32, m *Mat, x []float32, n, r0, r1 int) {
 		nr := min(4, r1-r)
 		var wr [4][]float32 // (4, k) the rows of this group, last repeated
 		for i := 0; i < nr; i++ {
-			wr[i] = dequantRow(m, r+i, buf, i, k)
+			wr[i] = floatRow(m, r+i, buf, i, k)
 		}
 		for i := nr; i < 4; i++ {
 			wr[i] = wr[nr-1]
@@ -282,9 +302,9 @@ func matMul(out []float32, m *Mat, x []float32, n, r0, r1 int) {
 	}
 }
 
-// dequantRow returns row r of m as float32: a view for F32, else the row
+// floatRow returns row r of m as float32: a view for F32, else the row
 // converted into slot i of buf (each slot k long).
-func dequantRow(m *Mat, r int, buf *[]float32, i, k int) []float32 {
+func floatRow(m *Mat, r int, buf *[]float32, i, k int) []float32 {
 	switch m.Type {
 	case F32:
 		return m.F32[r*m.Cols : r*m.Cols+k]

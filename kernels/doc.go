@@ -1,5 +1,7 @@
 // Package kernels holds the numeric inner loops of inference: dot products,
-// matrix-vector and matrix-matrix products over F32, F16 and Q8_0 weights,
+// matrix-vector and matrix-matrix products over F32, F16, BF16 and ggml's
+// block-quantised weights (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 and the K-quants
+// Q2_K .. Q6_K, byte for byte as GGUF files store them, see DType),
 // RMSNorm, softmax, RoPE and SwiGLU, and the persistent worker pool that
 // splits matrix rows across cores.
 //
@@ -27,16 +29,27 @@
 // fast versions, MatMul of n vectors equals n MatVec calls bit for bit, so
 // batched and single decoding agree.
 //
-// Q8_0 and F16 weights are converted to float32 in registers (an int8
-// times its F16 block scale is exact in float32) and multiplied with the
-// float32 input; the batched tiles do the same for up to 16 vectors, and
-// longer batches (prompts) convert each group of rows once into a scratch
-// block shared by all their tiles. The results therefore match float32 arithmetic on the
-// dequantised weights to within summation rounding. The other common
-// design, quantising x to int8 blocks once per call and using integer dot
-// products (VPDPBUSD), does less work per weight but adds an error of up
-// to half an int8 step of each 32-element block of x (about 0.4% of its
-// largest value) to every product; we keep float inputs.
+// Products are computed as llama.cpp's CPU backend computes them, the
+// reference that users hold their GGUF files to: the activations are
+// first converted to the weight type's partner format ([Act]: F16 or
+// BF16 rounding, or int8 blocks Q8_0, Q8_1, Q8_K with ggml's scales and
+// rounding), each weight block is multiplied with its activation block
+// in exact integer arithmetic, and only the float32 accumulation of the
+// block results may differ from ggml's order. A model prepares an Act once
+// per matrix and token and hands row ranges to [MatMulAct]; [MatVec] and
+// [MatMul] take float32 vectors and prepare one themselves.
+//
+// F16 weights multiply the F16-rounded inputs in float32, which is exact
+// per product as in ggml. Q8_0 weights keep the float32 kernels too, fed
+// the Q8_0 activation blocks dequantised to float32: each product then
+// equals ggml's integer one up to one float32 rounding. The batched tiles
+// convert Q8_0 and F16 rows to float32 in registers for up to 16 vectors,
+// and longer batches (prompts) convert each group of rows once into a
+// scratch block shared by all their tiles. Q4_K and Q6_K have integer
+// AVX2 kernels (byte products summed with VPMADDUBSW and VPMADDWD, as
+// ggml's AVX2 code does); there is no AVX-512 version of them, and the
+// AVX-512 implementation runs the AVX2 kernels for every type that lacks
+// one. The other types run the generic code in every implementation.
 //
 // Results differ from the generic versions only by summation order and
 // fused multiply-adds: at most about 2n·2⁻²⁴·Σ|w_i x_i| for a length-n

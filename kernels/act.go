@@ -38,6 +38,7 @@ type Act struct {
 	d       []float32 // (n, cols/block) block scales (the F16 value for Q8_0 and Q8_1)
 	s       []float32 // (n, cols/32) Q8_1 sums
 	bs      []int16   // (n, cols/16) Q8_K sums of 16 quants
+	b32     []int16   // (n, cols/256, 16) Q8_K: eight zeros, then the sums of each 32 quants
 }
 
 // actKind is the activation format of a weight type.
@@ -134,8 +135,16 @@ func (a *Act) Prepare(t DType, x []float32, n, cols int) {
 		a.q = grow(a.q, n*cols)
 		a.d = grow(a.d, nb)
 		a.bs = grow(a.bs, n*cols/16)
+		a.b32 = grow(a.b32, n*cols/16)
 		for b := 0; b < nb; b++ {
-			a.d[b] = quantizeQ8KBlock(a.q[QK*b:QK*b+QK], a.bs[16*b:16*b+16], x[QK*b:QK*b+QK])
+			bs := a.bs[16*b : 16*b+16]
+			a.d[b] = quantizeQ8KBlock(a.q[QK*b:QK*b+QK], bs, x[QK*b:QK*b+QK])
+			// the layout the Q4_K and Q5_K kernels multiply with [scales | mins]
+			b32 := a.b32[16*b : 16*b+16]
+			for j := 0; j < 8; j++ {
+				b32[j] = 0
+				b32[8+j] = bs[2*j] + bs[2*j+1]
+			}
 		}
 	}
 }

@@ -2,8 +2,67 @@
 
 package kernels
 
+import "unsafe"
+
+// mv4Q4KAVX2 sets out[r] = Σ_b d_x[b]·(d_r·Σ_j sc_j·Σ q·y - dmin_r·Σ_j m_j·Σ y)
+// over nb Q4_K super-blocks of the four rows w0..w3 and one Q8_K vector:
+// quants y, scales dx, and bs, per block eight zeros then the sums of
+// each 32 quants (Act.b32). pf, the next group of rows, is prefetched
+// 576 bytes per block.
+//
+//go:noescape
+func mv4Q4KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, pf uintptr, out *[4]float32)
+
+// mv4Q6KAVX2 is mv4Q4KAVX2 for Q6_K rows: out[r] = Σ_b d_x[b]·d_r·Σ_j
+// sc_j·Σ (q-32)·y, with bs the sums of each 16 quants (Act.bs); it
+// prefetches 840 bytes per block.
+//
+//go:noescape
+func mv4Q6KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, pf uintptr, out *[4]float32)
+
 // matMulActAVX2 runs the integer AVX2 kernels of the types that have them
-// and reports whether it did.
+// and reports whether it did. Row groups are the outer loop and vectors
+// the inner one, so a group's rows stay in cache while every vector
+// passes over them; each (group, vector) pair is one call of the
+// matrix-vector kernel, so n vectors give n matrix-vector products' bits.
 func matMulActAVX2(out []float32, m *Mat, a *Act, r0, r1 int) bool {
-	return false
+	var bs []int16
+	switch m.Type {
+	case Q4_K:
+		bs = a.b32
+	case Q6_K:
+		bs = a.bs
+	default:
+		return false
+	}
+	nb := m.Cols / QK
+	if nb == 0 {
+		for v := 0; v < a.n; v++ {
+			clear(out[v*m.Rows+r0 : v*m.Rows+r1])
+		}
+		return true
+	}
+	rb := m.Type.RowBytes(m.Cols)
+	var tmp [4]float32
+	for r := r0; r < r1; r += 4 {
+		var p [4]*byte
+		for i := range p {
+			p[i] = &m.Raw[min(r+i, r1-1)*rb]
+		}
+		next := uintptr(unsafe.Pointer(p[0])) + uintptr(4*rb)
+		for v := 0; v < a.n; v++ {
+			pf := next
+			if v > 0 {
+				pf = uintptr(unsafe.Pointer(p[0])) // already in cache
+			}
+			// direct calls: tmp would escape through a function value
+			if m.Type == Q4_K {
+				mv4Q4KAVX2(p[0], p[1], p[2], p[3], &a.q[v*m.Cols], &a.d[v*nb], &bs[v*nb*16], nb, pf, &tmp)
+			} else {
+				mv4Q6KAVX2(p[0], p[1], p[2], p[3], &a.q[v*m.Cols], &a.d[v*nb], &bs[v*nb*16], nb, pf, &tmp)
+			}
+			copy(out[v*m.Rows+r:v*m.Rows+min(r+4, r1)], tmp[:])
+		}
+	}
+	return true
 }

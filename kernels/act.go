@@ -190,7 +190,7 @@ func quantizeQ8KBlock(q []int8, bs []int16, x []float32) float32 {
 	}
 	iscale := -127 / mx
 	for j, v := range x {
-		q[j] = int8(min(127, nearestInt(iscale*v)))
+		q[j] = int8(min(127, nearestInt(float32(iscale*v))))
 	}
 	for j := range bs {
 		s := 0

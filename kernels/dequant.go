@@ -99,7 +99,7 @@ func dequantRow(t DType, dst []float32, raw []byte) {
 			y := dst[QK*b : QK*b+QK]
 			for e := range y {
 				s := sc[e/16]
-				dl, ml := d*float32(s&0xf), dmin*float32(s>>4)
+				dl, ml := d*float32(s&0xf), float32(dmin*float32(s>>4))
 				q := qs[32*(e/128)+e%32] >> (2 * (e / 32 % 4)) & 3
 				y[e] = float32(dl*float32(q)) - ml
 			}
@@ -127,7 +127,7 @@ func dequantRow(t DType, dst []float32, raw []byte) {
 			y := dst[QK*b : QK*b+QK]
 			for e := range y {
 				j := e / 32
-				d1, m1 := d*float32(sc[j]), dmin*float32(mn[j])
+				d1, m1 := d*float32(sc[j]), float32(dmin*float32(mn[j]))
 				var q uint8
 				if t == Q4_K {
 					q = q4kValue(blk[16:144], e)

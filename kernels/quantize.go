@@ -142,7 +142,9 @@ func quantizeQ5_0(blk []byte, x []float32) {
 	put32(blk[2:], qh)
 }
 
-func put32(b []byte, v uint32) { b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24) }
+func put32(b []byte, v uint32) {
+	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+}
 
 func quantizeQ5_1(blk []byte, x []float32) {
 	lo, hi := minMax(x)

@@ -40,16 +40,17 @@
 // [MatMul] take float32 vectors and prepare one themselves.
 //
 // F16 weights multiply the F16-rounded inputs in float32, which is exact
-// per product as in ggml. Q8_0 weights keep the float32 kernels too, fed
-// the Q8_0 activation blocks dequantised to float32: each product then
-// equals ggml's integer one up to one float32 rounding. The batched tiles
-// convert Q8_0 and F16 rows to float32 in registers for up to 16 vectors,
-// and longer batches (prompts) convert each group of rows once into a
-// scratch block shared by all their tiles. Q4_K and Q6_K have integer
+// per product as in ggml. Q4_0, Q5_0, Q8_0, Q4_K and Q6_K have integer
 // AVX2 kernels (byte products summed with VPMADDUBSW and VPMADDWD, as
-// ggml's AVX2 code does); there is no AVX-512 version of them, and the
-// AVX-512 implementation runs the AVX2 kernels for every type that lacks
-// one. The other types run the generic code in every implementation.
+// ggml's AVX2 code does), four rows at a time. There are no AVX-512
+// versions of them: the AVX-512 implementation runs the AVX2 kernels for
+// every new type, and keeps its float32 Q8_0 kernels, fed the Q8_0
+// activation blocks dequantised to float32 (each product then equals
+// ggml's integer one up to one float32 rounding). Their batched tiles
+// convert Q8_0 and F16 rows to float32 in registers for up to 16
+// vectors, and longer batches (prompts) convert each group of rows once
+// into a scratch block shared by all their tiles. The other types run
+// the generic code in every implementation.
 //
 // Results differ from the generic versions only by summation order and
 // fused multiply-adds: at most about 2n·2⁻²⁴·Σ|w_i x_i| for a length-n

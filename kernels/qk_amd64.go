@@ -20,6 +20,25 @@ func mv4Q4KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, p
 //go:noescape
 func mv4Q6KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, pf uintptr, out *[4]float32)
 
+// mv4Q80AVX2 sets out[r] = Σ_b d_r[b]·d_x[b]·Σ_j q_r[b][j]·y[32b+j] over
+// nb Q8_0 blocks of the rows w0..w3 and one Q8_0 activation vector
+// (quants y, F16 scale values dx); pf is prefetched 136 bytes per block.
+//
+//go:noescape
+func mv4Q80AVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, nb int, pf uintptr, out *[4]float32)
+
+// mv4Q40AVX2 is mv4Q80AVX2 for Q4_0 rows (weights nibble-8), prefetching
+// 72 bytes per block.
+//
+//go:noescape
+func mv4Q40AVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, nb int, pf uintptr, out *[4]float32)
+
+// mv4Q50AVX2 is mv4Q80AVX2 for Q5_0 rows (weights nibble+16·bit-16),
+// prefetching 88 bytes per block.
+//
+//go:noescape
+func mv4Q50AVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, nb int, pf uintptr, out *[4]float32)
+
 // matMulActAVX2 runs the integer AVX2 kernels of the types that have them
 // and reports whether it did. Row groups are the outer loop and vectors
 // the inner one, so a group's rows stay in cache while every vector
@@ -28,6 +47,9 @@ func mv4Q6KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, p
 func matMulActAVX2(out []float32, m *Mat, a *Act, r0, r1 int) bool {
 	var bs []int16
 	switch m.Type {
+	case Q4_0, Q5_0:
+		matMulActQ32(out, m, a, r0, r1)
+		return true
 	case Q4_K:
 		bs = a.b32
 	case Q6_K:
@@ -65,4 +87,41 @@ func matMulActAVX2(out []float32, m *Mat, a *Act, r0, r1 int) bool {
 		}
 	}
 	return true
+}
+
+// matMulActQ32 is matMulActAVX2 for the 32-weight types with Q8_0
+// activations.
+func matMulActQ32(out []float32, m *Mat, a *Act, r0, r1 int) {
+	nb := m.Cols / 32
+	if nb == 0 {
+		for v := 0; v < a.n; v++ {
+			clear(out[v*m.Rows+r0 : v*m.Rows+r1])
+		}
+		return
+	}
+	rb := m.Type.RowBytes(m.Cols)
+	var tmp [4]float32
+	for r := r0; r < r1; r += 4 {
+		var p [4]*byte
+		for i := range p {
+			p[i] = &m.Raw[min(r+i, r1-1)*rb]
+		}
+		next := uintptr(unsafe.Pointer(p[0])) + uintptr(4*rb)
+		for v := 0; v < a.n; v++ {
+			pf := next
+			if v > 0 {
+				pf = uintptr(unsafe.Pointer(p[0]))
+			}
+			y, dx := &a.q[v*m.Cols], &a.d[v*nb]
+			switch m.Type {
+			case Q8_0:
+				mv4Q80AVX2(p[0], p[1], p[2], p[3], y, dx, nb, pf, &tmp)
+			case Q4_0:
+				mv4Q40AVX2(p[0], p[1], p[2], p[3], y, dx, nb, pf, &tmp)
+			case Q5_0:
+				mv4Q50AVX2(p[0], p[1], p[2], p[3], y, dx, nb, pf, &tmp)
+			}
+			copy(out[v*m.Rows+r:v*m.Rows+min(r+4, r1)], tmp[:])
+		}
+	}
 }

@@ -1,0 +1,215 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Integer AVX2 kernels for the 32-weight block types whose activations
+// are Q8_0 blocks (Q4_0, Q5_0, Q8_0), four rows at a time. Per block and
+// row the 32 weights become signed bytes w; VPSIGNB moves w's sign onto
+// the activations so that VPMADDUBSW multiplies |w| (unsigned) by ±y
+// (signed), pairs add in int16 (at most 2·128·127), VPMADDWD with ones
+// adds pairs into eight int32 lanes, which are converted to float32 and
+// added, times d_w·d_x, to the row's accumulator. REDUCE4Y folds the four
+// accumulators at the end.
+
+// REDUCE4Y is the fold of kernels_avx2_amd64.s.
+#define REDUCE4Y(a, b, c, d, t0, t1, xa, xt1) \
+	VPERM2F128 $0x20, b, a, t0 \
+	VPERM2F128 $0x31, b, a, t1 \
+	VADDPS     t1, t0, a       \
+	VPERM2F128 $0x20, d, c, t0 \
+	VPERM2F128 $0x31, d, c, t1 \
+	VADDPS     t1, t0, c       \
+	VHADDPS    c, a, a         \
+	VHADDPS    a, a, a         \
+	VEXTRACTF128 $1, a, xt1    \
+	VUNPCKLPS  xt1, xa, xa
+
+DATA ones16<>+0(SB)/8, $0x0001000100010001
+DATA ones16<>+8(SB)/8, $0x0001000100010001
+DATA ones16<>+16(SB)/8, $0x0001000100010001
+DATA ones16<>+24(SB)/8, $0x0001000100010001
+GLOBL ones16<>(SB), RODATA|NOPTR, $32
+
+DATA lowNib<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA lowNib<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA lowNib<>+16(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA lowNib<>+24(SB)/8, $0x0f0f0f0f0f0f0f0f
+GLOBL lowNib<>(SB), RODATA|NOPTR, $32
+
+DATA eights<>+0(SB)/8, $0x0808080808080808
+DATA eights<>+8(SB)/8, $0x0808080808080808
+DATA eights<>+16(SB)/8, $0x0808080808080808
+DATA eights<>+24(SB)/8, $0x0808080808080808
+GLOBL eights<>(SB), RODATA|NOPTR, $32
+
+DATA sixteens<>+0(SB)/8, $0x1010101010101010
+DATA sixteens<>+8(SB)/8, $0x1010101010101010
+DATA sixteens<>+16(SB)/8, $0x1010101010101010
+DATA sixteens<>+24(SB)/8, $0x1010101010101010
+GLOBL sixteens<>(SB), RODATA|NOPTR, $32
+
+// qhByte sends byte i/8 of a broadcast dword to byte i (each 128-bit half
+// holds the dword at offsets 0-3, so the high half uses indices 2 and 3);
+// qhBit then selects bit i%8.
+DATA qhByte<>+0(SB)/8, $0x0000000000000000
+DATA qhByte<>+8(SB)/8, $0x0101010101010101
+DATA qhByte<>+16(SB)/8, $0x0202020202020202
+DATA qhByte<>+24(SB)/8, $0x0303030303030303
+GLOBL qhByte<>(SB), RODATA|NOPTR, $32
+DATA qhBit<>+0(SB)/8, $0x8040201008040201
+DATA qhBit<>+8(SB)/8, $0x8040201008040201
+DATA qhBit<>+16(SB)/8, $0x8040201008040201
+DATA qhBit<>+24(SB)/8, $0x8040201008040201
+GLOBL qhBit<>(SB), RODATA|NOPTR, $32
+
+// DOTBLK adds d_w·d_x·Σ w·y for the signed weight bytes in Y0 (scale at
+// (w)) and the activations in Y13 to acc; d_x is broadcast in Y14, ones
+// (int16) in Y15.
+#define DOTBLK(w, acc) \
+	VPSIGNB      Y0, Y0, Y1   \
+	VPSIGNB      Y0, Y13, Y2  \
+	VPMADDUBSW   Y2, Y1, Y1   \
+	VPMADDWD     Y15, Y1, Y1  \
+	VCVTDQ2PS    Y1, Y1       \
+	VPBROADCASTW (w), X3      \
+	VCVTPH2PS    X3, Y3       \
+	VMULPS       Y14, Y3, Y3  \
+	VFMADD231PS  Y3, Y1, acc
+
+#define ROWQ8(w, acc) \
+	VMOVDQU 2(w), Y0 \
+	DOTBLK(w, acc)
+
+// NIBBLES puts the 32 nibbles at off(w) into Y0 as bytes: low nibbles
+// (weights 0-15) in the low half, high nibbles (16-31) in the high half.
+#define NIBBLES(w, off) \
+	VMOVDQU     off(w), X0      \
+	VPSRLW      $4, X0, X1      \
+	VINSERTI128 $1, X1, Y0, Y0  \
+	VPAND       Y12, Y0, Y0
+
+#define ROWQ4(w, acc) \
+	NIBBLES(w, 2)      \
+	VPSUBB  Y7, Y0, Y0 \
+	DOTBLK(w, acc)
+
+// ROWQ5: w = nibble + 16·bit - 16 = nibble - (bit clear ? 16 : 0).
+#define ROWQ5(w, acc) \
+	NIBBLES(w, 6)                   \
+	VPBROADCASTD 2(w), Y1           \
+	VPSHUFB      qhByte<>(SB), Y1, Y1 \
+	VPAND        qhBit<>(SB), Y1, Y1  \
+	VPCMPEQB     qhBit<>(SB), Y1, Y1  \
+	VPANDN       Y7, Y1, Y1         \
+	VPSUBB       Y1, Y0, Y0         \
+	DOTBLK(w, acc)
+
+#define Q32PROLOGUE \
+	MOVQ w0+0(FP), R8     \
+	MOVQ w1+8(FP), R9     \
+	MOVQ w2+16(FP), R10   \
+	MOVQ w3+24(FP), R11   \
+	MOVQ y+32(FP), SI     \
+	MOVQ dx+40(FP), DX    \
+	MOVQ nb+48(FP), CX    \
+	MOVQ pf+56(FP), R13   \
+	VMOVDQU ones16<>(SB), Y15 \
+	VMOVDQU lowNib<>(SB), Y12 \
+	VXORPS Y8, Y8, Y8     \
+	VXORPS Y9, Y9, Y9     \
+	VXORPS Y10, Y10, Y10  \
+	VXORPS Y11, Y11, Y11
+
+#define Q32EPILOGUE \
+	REDUCE4Y(Y8, Y9, Y10, Y11, Y4, Y5, X8, X5) \
+	MOVQ out+64(FP), DI  \
+	VMOVUPS X8, (DI)     \
+	VZEROUPPER           \
+	RET
+
+// func mv4Q80AVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, nb int, pf uintptr, out *[4]float32)
+TEXT ·mv4Q80AVX2(SB), NOSPLIT, $0-72
+	Q32PROLOGUE
+	TESTQ CX, CX
+	JZ    q80done
+
+q80loop:
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 128(R13)
+	ADDQ $136, R13
+	VMOVDQU (SI), Y13
+	VBROADCASTSS (DX), Y14
+	ROWQ8(R8, Y8)
+	ROWQ8(R9, Y9)
+	ROWQ8(R10, Y10)
+	ROWQ8(R11, Y11)
+	ADDQ $34, R8
+	ADDQ $34, R9
+	ADDQ $34, R10
+	ADDQ $34, R11
+	ADDQ $32, SI
+	ADDQ $4, DX
+	DECQ CX
+	JNZ  q80loop
+
+q80done:
+	Q32EPILOGUE
+
+// func mv4Q40AVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, nb int, pf uintptr, out *[4]float32)
+TEXT ·mv4Q40AVX2(SB), NOSPLIT, $0-72
+	Q32PROLOGUE
+	VMOVDQU eights<>(SB), Y7
+	TESTQ CX, CX
+	JZ    q40done
+
+q40loop:
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	ADDQ $72, R13
+	VMOVDQU (SI), Y13
+	VBROADCASTSS (DX), Y14
+	ROWQ4(R8, Y8)
+	ROWQ4(R9, Y9)
+	ROWQ4(R10, Y10)
+	ROWQ4(R11, Y11)
+	ADDQ $18, R8
+	ADDQ $18, R9
+	ADDQ $18, R10
+	ADDQ $18, R11
+	ADDQ $32, SI
+	ADDQ $4, DX
+	DECQ CX
+	JNZ  q40loop
+
+q40done:
+	Q32EPILOGUE
+
+// func mv4Q50AVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, nb int, pf uintptr, out *[4]float32)
+TEXT ·mv4Q50AVX2(SB), NOSPLIT, $0-72
+	Q32PROLOGUE
+	VMOVDQU sixteens<>(SB), Y7
+	TESTQ CX, CX
+	JZ    q50done
+
+q50loop:
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	ADDQ $88, R13
+	VMOVDQU (SI), Y13
+	VBROADCASTSS (DX), Y14
+	ROWQ5(R8, Y8)
+	ROWQ5(R9, Y9)
+	ROWQ5(R10, Y10)
+	ROWQ5(R11, Y11)
+	ADDQ $22, R8
+	ADDQ $22, R9
+	ADDQ $22, R10
+	ADDQ $22, R11
+	ADDQ $32, SI
+	ADDQ $4, DX
+	DECQ CX
+	JNZ  q50loop
+
+q50done:
+	Q32EPILOGUE

@@ -20,6 +20,12 @@ func mv4Q4KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, p
 //go:noescape
 func mv4Q6KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, pf uintptr, out *[4]float32)
 
+// mv4Q5KAVX2 is mv4Q4KAVX2 for Q5_K rows, prefetching 704 bytes per
+// block.
+//
+//go:noescape
+func mv4Q5KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, pf uintptr, out *[4]float32)
+
 // mv4Q80AVX2 sets out[r] = Σ_b d_r[b]·d_x[b]·Σ_j q_r[b][j]·y[32b+j] over
 // nb Q8_0 blocks of the rows w0..w3 and one Q8_0 activation vector
 // (quants y, F16 scale values dx); pf is prefetched 136 bytes per block.
@@ -50,7 +56,7 @@ func matMulActAVX2(out []float32, m *Mat, a *Act, r0, r1 int) bool {
 	case Q4_0, Q5_0:
 		matMulActQ32(out, m, a, r0, r1)
 		return true
-	case Q4_K:
+	case Q4_K, Q5_K:
 		bs = a.b32
 	case Q6_K:
 		bs = a.bs
@@ -78,10 +84,14 @@ func matMulActAVX2(out []float32, m *Mat, a *Act, r0, r1 int) bool {
 				pf = uintptr(unsafe.Pointer(p[0])) // already in cache
 			}
 			// direct calls: tmp would escape through a function value
-			if m.Type == Q4_K {
-				mv4Q4KAVX2(p[0], p[1], p[2], p[3], &a.q[v*m.Cols], &a.d[v*nb], &bs[v*nb*16], nb, pf, &tmp)
-			} else {
-				mv4Q6KAVX2(p[0], p[1], p[2], p[3], &a.q[v*m.Cols], &a.d[v*nb], &bs[v*nb*16], nb, pf, &tmp)
+			y, dx, s := &a.q[v*m.Cols], &a.d[v*nb], &bs[v*nb*16]
+			switch m.Type {
+			case Q4_K:
+				mv4Q4KAVX2(p[0], p[1], p[2], p[3], y, dx, s, nb, pf, &tmp)
+			case Q5_K:
+				mv4Q5KAVX2(p[0], p[1], p[2], p[3], y, dx, s, nb, pf, &tmp)
+			default:
+				mv4Q6KAVX2(p[0], p[1], p[2], p[3], y, dx, s, nb, pf, &tmp)
 			}
 			copy(out[v*m.Rows+r:v*m.Rows+min(r+4, r1)], tmp[:])
 		}

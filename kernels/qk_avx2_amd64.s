@@ -323,3 +323,118 @@ q6kdone:
 	VMOVUPS X8, (DI)
 	VZEROUPPER
 	RET
+
+DATA bit10<>+0(SB)/8, $0x1010101010101010
+DATA bit10<>+8(SB)/8, $0x1010101010101010
+DATA bit10<>+16(SB)/8, $0x1010101010101010
+DATA bit10<>+24(SB)/8, $0x1010101010101010
+GLOBL bit10<>(SB), RODATA|NOPTR, $32
+
+// Q5KPAIR is Q4KPAIR for Q5_K: the fifth bits of the 64 weights are bits
+// 2k (low nibbles) and 2k+1 (high nibbles) of the qh bytes in Y7, moved
+// to bit 4 by the shifts opl nl and oph nh and masked with Y6 (0x10).
+#define Q5KPAIR(w, qo, yo, sa, sb, opl, nl, oph, nh) \
+	VMOVDQU    qo(w), Y2                \
+	VPSRLW     $4, Y2, Y3               \
+	VPAND      Y15, Y2, Y2              \
+	VPAND      Y15, Y3, Y3              \
+	opl        nl, Y7, Y4               \
+	VPAND      Y6, Y4, Y4               \
+	VPOR       Y4, Y2, Y2               \
+	oph        nh, Y7, Y5               \
+	VPAND      Y6, Y5, Y5               \
+	VPOR       Y5, Y3, Y3               \
+	VPMADDUBSW yo(SI), Y2, Y2           \
+	VPMADDUBSW yo+32(SI), Y3, Y3        \
+	VPSHUFB    q4kShuf<>+sa(SB), Y12, Y4 \
+	VPMADDWD   Y4, Y2, Y2               \
+	VPSHUFB    q4kShuf<>+sb(SB), Y12, Y5 \
+	VPMADDWD   Y5, Y3, Y3               \
+	VPADDD     Y2, Y3, Y3               \
+	VPADDD     Y3, Y13, Y13
+
+// Q5KROW is Q4KROW for a Q5_K super-block (qh at 16, nibbles at 48).
+#define Q5KROW(w, acc) \
+	VMOVDQU      4(w), X0                 \
+	VPSHUFD      $0x98, X0, X1            \
+	VPSRLVD      q4kShift<>(SB), X1, X1   \
+	VPAND        q4kLoMask<>(SB), X1, X1  \
+	VPSHUFD      $0x50, X0, X2            \
+	VPSRLD       $2, X2, X2               \
+	VPAND        q4kHiMask<>(SB), X2, X2  \
+	VPOR         X2, X1, X1               \
+	VPMOVZXBW    X1, Y0                   \
+	VPERMQ       $0x44, Y0, Y12           \
+	VPMADDWD     (BX), Y0, Y1             \
+	VCVTDQ2PS    Y1, Y1                   \
+	VPBROADCASTW 2(w), X2                 \
+	VCVTPH2PS    X2, Y2                   \
+	VMULPS       Y14, Y2, Y2              \
+	VFNMADD231PS Y2, Y1, acc              \
+	VPXOR        Y13, Y13, Y13            \
+	VMOVDQU      16(w), Y7                \
+	Q5KPAIR(w, 48, 0, 0, 32, VPSLLW, $4, VPSLLW, $3)        \
+	Q5KPAIR(w, 80, 64, 64, 96, VPSLLW, $2, VPSLLW, $1)      \
+	Q5KPAIR(w, 112, 128, 128, 160, VPSRLW, $0, VPSRLW, $1)  \
+	Q5KPAIR(w, 144, 192, 192, 224, VPSRLW, $2, VPSRLW, $3)  \
+	VCVTDQ2PS    Y13, Y13                 \
+	VPBROADCASTW (w), X2                  \
+	VCVTPH2PS    X2, Y2                   \
+	VMULPS       Y14, Y2, Y2              \
+	VFMADD231PS  Y2, Y13, acc
+
+// func mv4Q5KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, pf uintptr, out *[4]float32)
+TEXT ·mv4Q5KAVX2(SB), NOSPLIT, $0-80
+	MOVQ w0+0(FP), R8
+	MOVQ w1+8(FP), R9
+	MOVQ w2+16(FP), R10
+	MOVQ w3+24(FP), R11
+	MOVQ y+32(FP), SI
+	MOVQ dx+40(FP), DX
+	MOVQ bs+48(FP), BX
+	MOVQ nb+56(FP), CX
+	MOVQ pf+64(FP), R13
+	VMOVDQU nib0F<>(SB), Y15
+	VMOVDQU bit10<>(SB), Y6
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	TESTQ CX, CX
+	JZ    q5kdone
+
+q5kloop:
+	// the next group's 4·176 bytes of this super-block
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 128(R13)
+	PREFETCHT0 192(R13)
+	PREFETCHT0 256(R13)
+	PREFETCHT0 320(R13)
+	PREFETCHT0 384(R13)
+	PREFETCHT0 448(R13)
+	PREFETCHT0 512(R13)
+	PREFETCHT0 576(R13)
+	PREFETCHT0 640(R13)
+	ADDQ $704, R13
+	VBROADCASTSS (DX), Y14
+	Q5KROW(R8, Y8)
+	Q5KROW(R9, Y9)
+	Q5KROW(R10, Y10)
+	Q5KROW(R11, Y11)
+	ADDQ $176, R8
+	ADDQ $176, R9
+	ADDQ $176, R10
+	ADDQ $176, R11
+	ADDQ $256, SI
+	ADDQ $4, DX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ  q5kloop
+
+q5kdone:
+	REDUCE4Y(Y8, Y9, Y10, Y11, Y4, Y5, X8, X5)
+	MOVQ out+72(FP), DI
+	VMOVUPS X8, (DI)
+	VZEROUPPER
+	RET

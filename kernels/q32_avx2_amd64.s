@@ -127,6 +127,72 @@ GLOBL qhBit<>(SB), RODATA|NOPTR, $32
 	VZEROUPPER           \
 	RET
 
+// The Q8_1 kernels (Q4_1, Q5_1: w = d·q + m with q unsigned) multiply q
+// and y directly, and add each block's m·s (s the activation block's
+// Q8_1 sum) to a scalar accumulator per row, X4..X7, which joins the
+// folded lanes at the end.
+
+// DOTBLK1 adds d_w·d_x·Σ q·y (q unsigned in Y0) to acc and m·s to macc;
+// s is at (R12).
+#define DOTBLK1(w, acc, macc) \
+	VPMADDUBSW   Y13, Y0, Y1  \
+	VPMADDWD     Y15, Y1, Y1  \
+	VCVTDQ2PS    Y1, Y1       \
+	VPBROADCASTW (w), X3      \
+	VCVTPH2PS    X3, Y3       \
+	VMULPS       Y14, Y3, Y3  \
+	VFMADD231PS  Y3, Y1, acc  \
+	VPBROADCASTW 2(w), X3     \
+	VCVTPH2PS    X3, X3       \
+	VFMADD231SS  (R12), X3, macc
+
+#define ROWQ41(w, acc, macc) \
+	NIBBLES(w, 4) \
+	DOTBLK1(w, acc, macc)
+
+// ROWQ51: q = nibble | 16·bit.
+#define ROWQ51(w, acc, macc) \
+	NIBBLES(w, 8)                     \
+	VPBROADCASTD 4(w), Y1             \
+	VPSHUFB      qhByte<>(SB), Y1, Y1 \
+	VPAND        qhBit<>(SB), Y1, Y1  \
+	VPCMPEQB     qhBit<>(SB), Y1, Y1  \
+	VPAND        sixteens<>(SB), Y1, Y1 \
+	VPOR         Y1, Y0, Y0           \
+	DOTBLK1(w, acc, macc)
+
+#define Q81PROLOGUE \
+	MOVQ w0+0(FP), R8     \
+	MOVQ w1+8(FP), R9     \
+	MOVQ w2+16(FP), R10   \
+	MOVQ w3+24(FP), R11   \
+	MOVQ y+32(FP), SI     \
+	MOVQ dx+40(FP), DX    \
+	MOVQ sx+48(FP), R12   \
+	MOVQ nb+56(FP), CX    \
+	MOVQ pf+64(FP), R13   \
+	VMOVDQU ones16<>(SB), Y15 \
+	VMOVDQU lowNib<>(SB), Y12 \
+	VXORPS Y8, Y8, Y8     \
+	VXORPS Y9, Y9, Y9     \
+	VXORPS Y10, Y10, Y10  \
+	VXORPS Y11, Y11, Y11  \
+	VXORPS Y4, Y4, Y4     \
+	VXORPS Y5, Y5, Y5     \
+	VXORPS Y6, Y6, Y6     \
+	VXORPS Y7, Y7, Y7
+
+#define Q81EPILOGUE \
+	REDUCE4Y(Y8, Y9, Y10, Y11, Y0, Y1, X8, X1) \
+	VINSERTPS $0x10, X5, X4, X4 \
+	VINSERTPS $0x20, X6, X4, X4 \
+	VINSERTPS $0x30, X7, X4, X4 \
+	VADDPS    X4, X8, X8        \
+	MOVQ out+72(FP), DI         \
+	VMOVUPS X8, (DI)            \
+	VZEROUPPER                  \
+	RET
+
 // func mv4Q80AVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, nb int, pf uintptr, out *[4]float32)
 TEXT ·mv4Q80AVX2(SB), NOSPLIT, $0-72
 	Q32PROLOGUE
@@ -213,3 +279,61 @@ q50loop:
 
 q50done:
 	Q32EPILOGUE
+
+// func mv4Q41AVX2(w0, w1, w2, w3 *byte, y *int8, dx, sx *float32, nb int, pf uintptr, out *[4]float32)
+TEXT ·mv4Q41AVX2(SB), NOSPLIT, $0-80
+	Q81PROLOGUE
+	TESTQ CX, CX
+	JZ    q41done
+
+q41loop:
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	ADDQ $80, R13
+	VMOVDQU (SI), Y13
+	VBROADCASTSS (DX), Y14
+	ROWQ41(R8, Y8, X4)
+	ROWQ41(R9, Y9, X5)
+	ROWQ41(R10, Y10, X6)
+	ROWQ41(R11, Y11, X7)
+	ADDQ $20, R8
+	ADDQ $20, R9
+	ADDQ $20, R10
+	ADDQ $20, R11
+	ADDQ $32, SI
+	ADDQ $4, DX
+	ADDQ $4, R12
+	DECQ CX
+	JNZ  q41loop
+
+q41done:
+	Q81EPILOGUE
+
+// func mv4Q51AVX2(w0, w1, w2, w3 *byte, y *int8, dx, sx *float32, nb int, pf uintptr, out *[4]float32)
+TEXT ·mv4Q51AVX2(SB), NOSPLIT, $0-80
+	Q81PROLOGUE
+	TESTQ CX, CX
+	JZ    q51done
+
+q51loop:
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	ADDQ $96, R13
+	VMOVDQU (SI), Y13
+	VBROADCASTSS (DX), Y14
+	ROWQ51(R8, Y8, X4)
+	ROWQ51(R9, Y9, X5)
+	ROWQ51(R10, Y10, X6)
+	ROWQ51(R11, Y11, X7)
+	ADDQ $24, R8
+	ADDQ $24, R9
+	ADDQ $24, R10
+	ADDQ $24, R11
+	ADDQ $32, SI
+	ADDQ $4, DX
+	ADDQ $4, R12
+	DECQ CX
+	JNZ  q51loop
+
+q51done:
+	Q81EPILOGUE

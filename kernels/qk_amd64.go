@@ -45,6 +45,18 @@ func mv4Q40AVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, nb int, pf uintptr, 
 //go:noescape
 func mv4Q50AVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, nb int, pf uintptr, out *[4]float32)
 
+// mv4Q41AVX2 sets out[r] = Σ_b (d_r[b]·d_x[b]·Σ_j q·y + m_r[b]·s[b]) over
+// nb Q4_1 blocks and one Q8_1 vector (quants y, scales dx, sums sx),
+// prefetching 80 bytes per block.
+//
+//go:noescape
+func mv4Q41AVX2(w0, w1, w2, w3 *byte, y *int8, dx, sx *float32, nb int, pf uintptr, out *[4]float32)
+
+// mv4Q51AVX2 is mv4Q41AVX2 for Q5_1 rows, prefetching 96 bytes per block.
+//
+//go:noescape
+func mv4Q51AVX2(w0, w1, w2, w3 *byte, y *int8, dx, sx *float32, nb int, pf uintptr, out *[4]float32)
+
 // matMulActAVX2 runs the integer AVX2 kernels of the types that have them
 // and reports whether it did. Row groups are the outer loop and vectors
 // the inner one, so a group's rows stay in cache while every vector
@@ -53,7 +65,7 @@ func mv4Q50AVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, nb int, pf uintptr, 
 func matMulActAVX2(out []float32, m *Mat, a *Act, r0, r1 int) bool {
 	var bs []int16
 	switch m.Type {
-	case Q4_0, Q5_0:
+	case Q4_0, Q5_0, Q4_1, Q5_1:
 		matMulActQ32(out, m, a, r0, r1)
 		return true
 	case Q4_K, Q5_K:
@@ -99,8 +111,8 @@ func matMulActAVX2(out []float32, m *Mat, a *Act, r0, r1 int) bool {
 	return true
 }
 
-// matMulActQ32 is matMulActAVX2 for the 32-weight types with Q8_0
-// activations.
+// matMulActQ32 is matMulActAVX2 for the 32-weight types (Q8_0 or Q8_1
+// activations).
 func matMulActQ32(out []float32, m *Mat, a *Act, r0, r1 int) {
 	nb := m.Cols / 32
 	if nb == 0 {
@@ -130,6 +142,10 @@ func matMulActQ32(out []float32, m *Mat, a *Act, r0, r1 int) {
 				mv4Q40AVX2(p[0], p[1], p[2], p[3], y, dx, nb, pf, &tmp)
 			case Q5_0:
 				mv4Q50AVX2(p[0], p[1], p[2], p[3], y, dx, nb, pf, &tmp)
+			case Q4_1:
+				mv4Q41AVX2(p[0], p[1], p[2], p[3], y, dx, &a.s[v*nb], nb, pf, &tmp)
+			case Q5_1:
+				mv4Q51AVX2(p[0], p[1], p[2], p[3], y, dx, &a.s[v*nb], nb, pf, &tmp)
 			}
 			copy(out[v*m.Rows+r:v*m.Rows+min(r+4, r1)], tmp[:])
 		}

@@ -26,6 +26,17 @@ func mv4Q6KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, p
 //go:noescape
 func mv4Q5KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, pf uintptr, out *[4]float32)
 
+// mv4Q2KAVX2 is mv4Q6KAVX2 for Q2_K rows (out[r] = Σ_b d_x[b]·(d_r·Σ_j
+// sc_j·Σ q·y - dmin_r·Σ_j m_j·Σ y)), prefetching 336 bytes per block.
+//
+//go:noescape
+func mv4Q2KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, pf uintptr, out *[4]float32)
+
+// mv4Q3KAVX2 is mv4Q6KAVX2 for Q3_K rows, prefetching 440 bytes per block.
+//
+//go:noescape
+func mv4Q3KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, pf uintptr, out *[4]float32)
+
 // mv4Q80AVX2 sets out[r] = Σ_b d_r[b]·d_x[b]·Σ_j q_r[b][j]·y[32b+j] over
 // nb Q8_0 blocks of the rows w0..w3 and one Q8_0 activation vector
 // (quants y, F16 scale values dx); pf is prefetched 136 bytes per block.
@@ -70,7 +81,7 @@ func matMulActAVX2(out []float32, m *Mat, a *Act, r0, r1 int) bool {
 		return true
 	case Q4_K, Q5_K:
 		bs = a.b32
-	case Q6_K:
+	case Q2_K, Q3_K, Q6_K:
 		bs = a.bs
 	default:
 		return false
@@ -102,6 +113,10 @@ func matMulActAVX2(out []float32, m *Mat, a *Act, r0, r1 int) bool {
 				mv4Q4KAVX2(p[0], p[1], p[2], p[3], y, dx, s, nb, pf, &tmp)
 			case Q5_K:
 				mv4Q5KAVX2(p[0], p[1], p[2], p[3], y, dx, s, nb, pf, &tmp)
+			case Q2_K:
+				mv4Q2KAVX2(p[0], p[1], p[2], p[3], y, dx, s, nb, pf, &tmp)
+			case Q3_K:
+				mv4Q3KAVX2(p[0], p[1], p[2], p[3], y, dx, s, nb, pf, &tmp)
 			default:
 				mv4Q6KAVX2(p[0], p[1], p[2], p[3], y, dx, s, nb, pf, &tmp)
 			}

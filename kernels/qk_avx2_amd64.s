@@ -438,3 +438,232 @@ q5kdone:
 	VMOVUPS X8, (DI)
 	VZEROUPPER
 	RET
+
+DATA bits03<>+0(SB)/8, $0x0303030303030303
+DATA bits03<>+8(SB)/8, $0x0303030303030303
+DATA bits03<>+16(SB)/8, $0x0303030303030303
+DATA bits03<>+24(SB)/8, $0x0303030303030303
+GLOBL bits03<>(SB), RODATA|NOPTR, $32
+
+DATA bits04<>+0(SB)/8, $0x0404040404040404
+DATA bits04<>+8(SB)/8, $0x0404040404040404
+DATA bits04<>+16(SB)/8, $0x0404040404040404
+DATA bits04<>+24(SB)/8, $0x0404040404040404
+GLOBL bits04<>(SB), RODATA|NOPTR, $32
+
+DATA words0F<>+0(SB)/8, $0x000f000f000f000f
+DATA words0F<>+8(SB)/8, $0x000f000f000f000f
+DATA words0F<>+16(SB)/8, $0x000f000f000f000f
+DATA words0F<>+24(SB)/8, $0x000f000f000f000f
+GLOBL words0F<>(SB), RODATA|NOPTR, $32
+
+DATA words32<>+0(SB)/8, $0x0020002000200020
+DATA words32<>+8(SB)/8, $0x0020002000200020
+DATA words32<>+16(SB)/8, $0x0020002000200020
+DATA words32<>+24(SB)/8, $0x0020002000200020
+GLOBL words32<>(SB), RODATA|NOPTR, $32
+
+// Q3_K scales (see q3Scales): the low nibbles of bytes 0-7 then their high
+// nibbles (qword shifts 0 and 4), and the two-bit pairs of bytes 8-11 at
+// shifts 0, 2, 4, 6 (dword shifts).
+DATA q3Shift<>+0(SB)/8, $0
+DATA q3Shift<>+8(SB)/8, $4
+GLOBL q3Shift<>(SB), RODATA|NOPTR, $16
+DATA q3HiShift<>+0(SB)/8, $0x0000000200000000
+DATA q3HiShift<>+8(SB)/8, $0x0000000600000004
+GLOBL q3HiShift<>(SB), RODATA|NOPTR, $16
+
+// Q2CHUNK adds 32 weights (two bits at shift sq of the qs bytes in Y1,
+// two 16-weight sub-blocks whose scales mask k of q6kShuf picks from Y12)
+// times the activations at yo(SI) to Y13. Y15 is the 0x03 mask.
+#define Q2CHUNK(yo, sq, k) \
+	VPSRLW     sq, Y1, Y2               \
+	VPAND      Y15, Y2, Y2              \
+	VPMADDUBSW yo(SI), Y2, Y2           \
+	VPSHUFB    q6kShuf<>+k(SB), Y12, Y3 \
+	VPMADDWD   Y3, Y2, Y2               \
+	VPADDD     Y2, Y13, Y13
+
+// Q3CHUNK is Q2CHUNK with the hmask bit of the chunk (in the bytes of Y7,
+// moved to bit 2 by hop hn) added: quants q+4 in [0, 7].
+#define Q3CHUNK(yo, sq, hop, hn, k) \
+	VPSRLW     sq, Y1, Y2               \
+	VPAND      Y15, Y2, Y2              \
+	hop        hn, Y7, Y3               \
+	VPAND      bits04<>(SB), Y3, Y3     \
+	VPOR       Y3, Y2, Y2               \
+	VPMADDUBSW yo(SI), Y2, Y2           \
+	VPSHUFB    q6kShuf<>+k(SB), Y12, Y3 \
+	VPMADDWD   Y3, Y2, Y2               \
+	VPADDD     Y2, Y13, Y13
+
+// Q2KROW adds row w's Q2_K super-block to acc: acc -= (d_x·dmin)·Σ m·Σy
+// and acc += (d_x·d)·Σ sc·Σ q·y, the sums of each 16 activations at (BX).
+#define Q2KROW(w, acc) \
+	VPMOVZXBW    (w), Y0             \
+	VPSRLW       $4, Y0, Y1          \
+	VPMADDWD     (BX), Y1, Y1        \
+	VCVTDQ2PS    Y1, Y1              \
+	VPBROADCASTW 82(w), X2           \
+	VCVTPH2PS    X2, Y2              \
+	VMULPS       Y14, Y2, Y2         \
+	VFNMADD231PS Y2, Y1, acc         \
+	VPAND        words0F<>(SB), Y0, Y0 \
+	VPXOR        Y13, Y13, Y13       \
+	VPERMQ       $0x44, Y0, Y12      \
+	VMOVDQU      16(w), Y1           \
+	Q2CHUNK(0, $0, 0)                \
+	Q2CHUNK(32, $2, 32)              \
+	Q2CHUNK(64, $4, 64)              \
+	Q2CHUNK(96, $6, 96)              \
+	VPERMQ       $0xee, Y0, Y12      \
+	VMOVDQU      48(w), Y1           \
+	Q2CHUNK(128, $0, 0)              \
+	Q2CHUNK(160, $2, 32)             \
+	Q2CHUNK(192, $4, 64)             \
+	Q2CHUNK(224, $6, 96)             \
+	VCVTDQ2PS    Y13, Y13            \
+	VPBROADCASTW 80(w), X2           \
+	VCVTPH2PS    X2, Y2              \
+	VMULPS       Y14, Y2, Y2         \
+	VFMADD231PS  Y2, Y13, acc
+
+// Q3KROW adds row w's Q3_K super-block to acc: (d_x·d)·(Σ sc·Σ (q+4)·y -
+// 4·Σ sc·Σy), the sums of each 16 activations at (BX).
+#define Q3KROW(w, acc) \
+	VMOVQ        96(w), X1                \
+	VPUNPCKLQDQ  X1, X1, X1               \
+	VPSRLVQ      q3Shift<>(SB), X1, X1    \
+	VPAND        lowNib3<>(SB), X1, X1    \
+	VPBROADCASTD 104(w), X2               \
+	VPSRLVD      q3HiShift<>(SB), X2, X2  \
+	VPAND        bits03<>(SB), X2, X2     \
+	VPSLLD       $4, X2, X2               \
+	VPOR         X2, X1, X1               \
+	VPMOVZXBW    X1, Y0                   \
+	VPSUBW       words32<>(SB), Y0, Y0    \
+	VPMADDWD     (BX), Y0, Y1             \
+	VPSLLD       $2, Y1, Y1               \
+	VPXOR        Y13, Y13, Y13            \
+	VPSUBD       Y1, Y13, Y13             \
+	VMOVDQU      (w), Y7                  \
+	VPERMQ       $0x44, Y0, Y12           \
+	VMOVDQU      32(w), Y1                \
+	Q3CHUNK(0, $0, VPSLLW, $2, 0)         \
+	Q3CHUNK(32, $2, VPSLLW, $1, 32)       \
+	Q3CHUNK(64, $4, VPSRLW, $0, 64)       \
+	Q3CHUNK(96, $6, VPSRLW, $1, 96)       \
+	VPERMQ       $0xee, Y0, Y12           \
+	VMOVDQU      64(w), Y1                \
+	Q3CHUNK(128, $0, VPSRLW, $2, 0)       \
+	Q3CHUNK(160, $2, VPSRLW, $3, 32)      \
+	Q3CHUNK(192, $4, VPSRLW, $4, 64)      \
+	Q3CHUNK(224, $6, VPSRLW, $5, 96)      \
+	VCVTDQ2PS    Y13, Y13                 \
+	VPBROADCASTW 108(w), X2               \
+	VCVTPH2PS    X2, Y2                   \
+	VMULPS       Y14, Y2, Y2              \
+	VFMADD231PS  Y2, Y13, acc
+
+DATA lowNib3<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA lowNib3<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
+GLOBL lowNib3<>(SB), RODATA|NOPTR, $16
+
+// func mv4Q2KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, pf uintptr, out *[4]float32)
+TEXT ·mv4Q2KAVX2(SB), NOSPLIT, $0-80
+	MOVQ w0+0(FP), R8
+	MOVQ w1+8(FP), R9
+	MOVQ w2+16(FP), R10
+	MOVQ w3+24(FP), R11
+	MOVQ y+32(FP), SI
+	MOVQ dx+40(FP), DX
+	MOVQ bs+48(FP), BX
+	MOVQ nb+56(FP), CX
+	MOVQ pf+64(FP), R13
+	VMOVDQU bits03<>(SB), Y15
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	TESTQ CX, CX
+	JZ    q2kdone
+
+q2kloop:
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 128(R13)
+	PREFETCHT0 192(R13)
+	PREFETCHT0 256(R13)
+	PREFETCHT0 320(R13)
+	ADDQ $336, R13
+	VBROADCASTSS (DX), Y14
+	Q2KROW(R8, Y8)
+	Q2KROW(R9, Y9)
+	Q2KROW(R10, Y10)
+	Q2KROW(R11, Y11)
+	ADDQ $84, R8
+	ADDQ $84, R9
+	ADDQ $84, R10
+	ADDQ $84, R11
+	ADDQ $256, SI
+	ADDQ $4, DX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ  q2kloop
+
+q2kdone:
+	REDUCE4Y(Y8, Y9, Y10, Y11, Y4, Y5, X8, X5)
+	MOVQ out+72(FP), DI
+	VMOVUPS X8, (DI)
+	VZEROUPPER
+	RET
+
+// func mv4Q3KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, pf uintptr, out *[4]float32)
+TEXT ·mv4Q3KAVX2(SB), NOSPLIT, $0-80
+	MOVQ w0+0(FP), R8
+	MOVQ w1+8(FP), R9
+	MOVQ w2+16(FP), R10
+	MOVQ w3+24(FP), R11
+	MOVQ y+32(FP), SI
+	MOVQ dx+40(FP), DX
+	MOVQ bs+48(FP), BX
+	MOVQ nb+56(FP), CX
+	MOVQ pf+64(FP), R13
+	VMOVDQU bits03<>(SB), Y15
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	TESTQ CX, CX
+	JZ    q3kdone
+
+q3kloop:
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 128(R13)
+	PREFETCHT0 192(R13)
+	PREFETCHT0 256(R13)
+	PREFETCHT0 320(R13)
+	PREFETCHT0 384(R13)
+	ADDQ $440, R13
+	VBROADCASTSS (DX), Y14
+	Q3KROW(R8, Y8)
+	Q3KROW(R9, Y9)
+	Q3KROW(R10, Y10)
+	Q3KROW(R11, Y11)
+	ADDQ $110, R8
+	ADDQ $110, R9
+	ADDQ $110, R10
+	ADDQ $110, R11
+	ADDQ $256, SI
+	ADDQ $4, DX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ  q3kloop
+
+q3kdone:
+	REDUCE4Y(Y8, Y9, Y10, Y11, Y4, Y5, X8, X5)
+	MOVQ out+72(FP), DI
+	VMOVUPS X8, (DI)
+	VZEROUPPER
+	RET

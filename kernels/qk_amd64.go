@@ -37,6 +37,12 @@ func mv4Q2KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, p
 //go:noescape
 func mv4Q3KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, pf uintptr, out *[4]float32)
 
+// mv4BF16AVX2 sets out[r] = Σ_i w_r[i]·x[i] for i < n (a multiple of 8)
+// over four rows of bfloat16, prefetching pf 64 bytes per 8 columns.
+//
+//go:noescape
+func mv4BF16AVX2(w0, w1, w2, w3 *uint16, x *float32, n int, pf uintptr, out *[4]float32)
+
 // mv4Q80AVX2 sets out[r] = Σ_b d_r[b]·d_x[b]·Σ_j q_r[b][j]·y[32b+j] over
 // nb Q8_0 blocks of the rows w0..w3 and one Q8_0 activation vector
 // (quants y, F16 scale values dx); pf is prefetched 136 bytes per block.
@@ -76,6 +82,9 @@ func mv4Q51AVX2(w0, w1, w2, w3 *byte, y *int8, dx, sx *float32, nb int, pf uintp
 func matMulActAVX2(out []float32, m *Mat, a *Act, r0, r1 int) bool {
 	var bs []int16
 	switch m.Type {
+	case BF16:
+		matMulActBF16(out, m, a, r0, r1)
+		return true
 	case Q4_0, Q5_0, Q4_1, Q5_1:
 		matMulActQ32(out, m, a, r0, r1)
 		return true
@@ -163,6 +172,49 @@ func matMulActQ32(out []float32, m *Mat, a *Act, r0, r1 int) {
 				mv4Q51AVX2(p[0], p[1], p[2], p[3], y, dx, &a.s[v*nb], nb, pf, &tmp)
 			}
 			copy(out[v*m.Rows+r:v*m.Rows+min(r+4, r1)], tmp[:])
+		}
+	}
+}
+
+// matMulActBF16 is matMulActAVX2 for BF16 rows and BF16-rounded inputs:
+// the kernel takes the first cols&^7 columns, a scalar loop the rest.
+func matMulActBF16(out []float32, m *Mat, a *Act, r0, r1 int) {
+	cols := m.Cols
+	if cols == 0 {
+		for v := 0; v < a.n; v++ {
+			clear(out[v*m.Rows+r0 : v*m.Rows+r1])
+		}
+		return
+	}
+	n8 := cols &^ 7
+	var tmp [4]float32
+	for r := r0; r < r1; r += 4 {
+		var p [4]*uint16
+		for i := range p {
+			p[i] = (*uint16)(unsafe.Pointer(&m.Raw[min(r+i, r1-1)*2*cols]))
+		}
+		next := uintptr(unsafe.Pointer(p[0])) + uintptr(8*cols)
+		for v := 0; v < a.n; v++ {
+			x := a.f[v*cols : (v+1)*cols]
+			pf := next
+			if v > 0 {
+				pf = uintptr(unsafe.Pointer(p[0]))
+			}
+			tmp = [4]float32{}
+			if n8 > 0 {
+				mv4BF16AVX2(p[0], p[1], p[2], p[3], &x[0], n8, pf, &tmp)
+			}
+			for i := 0; i < 4 && r+i < r1; i++ {
+				if n8 < cols {
+					row := m.Raw[(r+i)*2*cols : (r+i+1)*2*cols]
+					var s float32
+					for j := n8; j < cols; j++ {
+						s += BF16ToF32(uint16(row[2*j])|uint16(row[2*j+1])<<8) * x[j]
+					}
+					tmp[i] += s
+				}
+				out[v*m.Rows+r+i] = tmp[i]
+			}
 		}
 	}
 }

@@ -667,3 +667,48 @@ q3kdone:
 	VMOVUPS X8, (DI)
 	VZEROUPPER
 	RET
+
+// func mv4BF16AVX2(w0, w1, w2, w3 *uint16, x *float32, n int, pf uintptr, out *[4]float32)
+// n is a multiple of 8: out[r] = Σ_i float32(w_r[i])·x[i], a bfloat16
+// widened to float32 by a 16-bit left shift.
+TEXT ·mv4BF16AVX2(SB), NOSPLIT, $0-64
+	MOVQ w0+0(FP), R8
+	MOVQ w1+8(FP), R9
+	MOVQ w2+16(FP), R10
+	MOVQ w3+24(FP), R11
+	MOVQ x+32(FP), SI
+	MOVQ n+40(FP), CX
+	MOVQ pf+48(FP), R13
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ AX, AX
+
+bf16loop:
+	CMPQ AX, CX
+	JAE  bf16sum
+	VMOVUPS (SI)(AX*4), Y4
+	PREFETCHT0 (R13)
+	ADDQ $64, R13
+	VPMOVZXWD (R8)(AX*2), Y5
+	VPMOVZXWD (R9)(AX*2), Y6
+	VPMOVZXWD (R10)(AX*2), Y7
+	VPMOVZXWD (R11)(AX*2), Y8
+	VPSLLD $16, Y5, Y5
+	VPSLLD $16, Y6, Y6
+	VPSLLD $16, Y7, Y7
+	VPSLLD $16, Y8, Y8
+	VFMADD231PS Y5, Y4, Y0
+	VFMADD231PS Y6, Y4, Y1
+	VFMADD231PS Y7, Y4, Y2
+	VFMADD231PS Y8, Y4, Y3
+	ADDQ $8, AX
+	JMP  bf16loop
+
+bf16sum:
+	REDUCE4Y(Y0, Y1, Y2, Y3, Y4, Y5, X0, X5)
+	MOVQ out+56(FP), DI
+	VMOVUPS X0, (DI)
+	VZEROUPPER
+	RET

@@ -20,6 +20,13 @@ func mv4Q4KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, p
 //go:noescape
 func mv4Q6KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, pf uintptr, out *[4]float32)
 
+// mm1x4Q4KAVX2 sets out[v] to mv4Q4KAVX2's result for row w and four
+// Q8_K vectors, vector v's quants, scales and sums at y + v·ys, dx + v·ds
+// and bs + v·bss (byte strides).
+//
+//go:noescape
+func mm1x4Q4KAVX2(w *byte, y *int8, ys int, dx *float32, ds int, bs *int16, bss, nb int, out *[4]float32)
+
 // mv4Q5KAVX2 is mv4Q4KAVX2 for Q5_K rows, prefetching 704 bytes per
 // block.
 //
@@ -104,15 +111,29 @@ func matMulActAVX2(out []float32, m *Mat, a *Act, r0, r1 int) bool {
 	}
 	rb := m.Type.RowBytes(m.Cols)
 	var tmp [4]float32
+	// vectors in tiles of four where there is a tile kernel, the rest one
+	// at a time
+	tiled := 0
+	if m.Type == Q4_K {
+		tiled = a.n &^ 3
+	}
 	for r := r0; r < r1; r += 4 {
 		var p [4]*byte
 		for i := range p {
 			p[i] = &m.Raw[min(r+i, r1-1)*rb]
 		}
+		for i := 0; i < 4 && r+i < r1; i++ {
+			for v := 0; v < tiled; v += 4 {
+				mm1x4Q4KAVX2(p[i], &a.q[v*m.Cols], m.Cols, &a.d[v*nb], 4*nb, &bs[v*nb*16], 32*nb, nb, &tmp)
+				for j := 0; j < 4; j++ {
+					out[(v+j)*m.Rows+r+i] = tmp[j]
+				}
+			}
+		}
 		next := uintptr(unsafe.Pointer(p[0])) + uintptr(4*rb)
-		for v := 0; v < a.n; v++ {
+		for v := tiled; v < a.n; v++ {
 			pf := next
-			if v > 0 {
+			if v > tiled {
 				pf = uintptr(unsafe.Pointer(p[0])) // already in cache
 			}
 			// direct calls: tmp would escape through a function value

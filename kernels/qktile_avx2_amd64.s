@@ -145,6 +145,110 @@ t4done:
 	VMOVUPS X10, (DI)
 	VZEROUPPER
 	RET
+DATA tbits30<>+0(SB)/8, $0x3030303030303030
+DATA tbits30<>+8(SB)/8, $0x3030303030303030
+DATA tbits30<>+16(SB)/8, $0x3030303030303030
+DATA tbits30<>+24(SB)/8, $0x3030303030303030
+GLOBL tbits30<>(SB), RODATA|NOPTR, $32
+
+// T6VEC adds one vector's products of the quants in Y4 (q+32), scaled by
+// Y5, to iacc.
+#define T6VEC(yo, base, iacc) \
+	VPMADDUBSW yo base, Y4, Y15 \
+	VPMADDWD   Y5, Y15, Y15     \
+	VPADDD     Y15, iacc, iacc
+
+#define T6Q(yo, k) \
+	VPSHUFB q6kShufT<>+k(SB), Y12, Y5 \
+	T6VEC(yo, (SI), Y6)               \
+	T6VEC(yo, (SI)(R12*1), Y7)        \
+	T6VEC(yo, (SI)(R12*2), Y8)        \
+	T6VEC(yo, (SI)(R13*1), Y9)
+
+// T6HALF is Q6KHALF for four vectors, with the masks in memory.
+#define T6HALF(qo, ho, yo) \
+	VMOVDQU qo(R8), Y1             \
+	VMOVDQU qo+32(R8), Y2          \
+	VMOVDQU ho(R8), Y3             \
+	VPAND   tnib0F<>(SB), Y1, Y4   \
+	VPSLLW  $4, Y3, Y5             \
+	VPAND   tbits30<>(SB), Y5, Y5  \
+	VPOR    Y5, Y4, Y4             \
+	T6Q(yo, 0)                     \
+	VPAND   tnib0F<>(SB), Y2, Y4   \
+	VPSLLW  $2, Y3, Y5             \
+	VPAND   tbits30<>(SB), Y5, Y5  \
+	VPOR    Y5, Y4, Y4             \
+	T6Q(yo+32, 32)                 \
+	VPSRLW  $4, Y1, Y4             \
+	VPAND   tnib0F<>(SB), Y4, Y4   \
+	VPAND   tbits30<>(SB), Y3, Y5  \
+	VPOR    Y5, Y4, Y4             \
+	T6Q(yo+64, 64)                 \
+	VPSRLW  $4, Y2, Y4             \
+	VPAND   tnib0F<>(SB), Y4, Y4   \
+	VPSRLW  $2, Y3, Y5             \
+	VPAND   tbits30<>(SB), Y5, Y5  \
+	VPOR    Y5, Y4, Y4             \
+	T6Q(yo+96, 96)
+
+// T6COR starts iacc at -32·Σ sc·Σy for one vector (scales in Y0).
+#define T6COR(bsa, iacc) \
+	VPMADDWD bsa, Y0, Y1   \
+	VPSLLD   $5, Y1, Y1    \
+	VPXOR    iacc, iacc, iacc \
+	VPSUBD   Y1, iacc, iacc
+
+// func mm1x4Q6KAVX2(w *byte, y *int8, ys int, dx *float32, ds int, bs *int16, bss, nb int, out *[4]float32)
+TEXT ·mm1x4Q6KAVX2(SB), NOSPLIT, $0-72
+	MOVQ w+0(FP), R8
+	MOVQ y+8(FP), SI
+	MOVQ ys+16(FP), R12
+	MOVQ dx+24(FP), DX
+	MOVQ ds+32(FP), R9
+	MOVQ bs+40(FP), BX
+	MOVQ bss+48(FP), R11
+	MOVQ nb+56(FP), CX
+	LEAQ (R12)(R12*2), R13
+	LEAQ (R9)(R9*2), R10
+	LEAQ (R11)(R11*2), AX
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	TESTQ CX, CX
+	JZ    t6done
+
+t6loop:
+	VPMOVSXBW 192(R8), Y0
+	T6COR((BX), Y6)
+	T6COR((BX)(R11*1), Y7)
+	T6COR((BX)(R11*2), Y8)
+	T6COR((BX)(AX*1), Y9)
+	VPERMQ $0x44, Y0, Y12
+	T6HALF(0, 128, 0)
+	VPERMQ $0xee, Y0, Y12
+	T6HALF(64, 160, 128)
+	VPBROADCASTW 208(R8), X2
+	VCVTPH2PS    X2, Y2
+	T4END((DX), Y6, Y10)
+	T4END((DX)(R9*1), Y7, Y11)
+	T4END((DX)(R9*2), Y8, Y13)
+	T4END((DX)(R10*1), Y9, Y14)
+	ADDQ $210, R8
+	ADDQ $256, SI
+	ADDQ $4, DX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ  t6loop
+
+t6done:
+	REDUCE4Y(Y10, Y11, Y13, Y14, Y0, Y1, X10, X1)
+	MOVQ out+64(FP), DI
+	VMOVUPS X10, (DI)
+	VZEROUPPER
+	RET
+
 DATA q4kShufT<>+0(SB)/8, $0x0100010001000100
 DATA q4kShufT<>+8(SB)/8, $0x0100010001000100
 DATA q4kShufT<>+16(SB)/8, $0x0100010001000100
@@ -178,3 +282,20 @@ DATA q4kShufT<>+232(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA q4kShufT<>+240(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA q4kShufT<>+248(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL q4kShufT<>(SB), RODATA|NOPTR, $256
+DATA q6kShufT<>+0(SB)/8, $0x0100010001000100
+DATA q6kShufT<>+8(SB)/8, $0x0100010001000100
+DATA q6kShufT<>+16(SB)/8, $0x0302030203020302
+DATA q6kShufT<>+24(SB)/8, $0x0302030203020302
+DATA q6kShufT<>+32(SB)/8, $0x0504050405040504
+DATA q6kShufT<>+40(SB)/8, $0x0504050405040504
+DATA q6kShufT<>+48(SB)/8, $0x0706070607060706
+DATA q6kShufT<>+56(SB)/8, $0x0706070607060706
+DATA q6kShufT<>+64(SB)/8, $0x0908090809080908
+DATA q6kShufT<>+72(SB)/8, $0x0908090809080908
+DATA q6kShufT<>+80(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA q6kShufT<>+88(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA q6kShufT<>+96(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA q6kShufT<>+104(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA q6kShufT<>+112(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA q6kShufT<>+120(SB)/8, $0x0f0e0f0e0f0e0f0e
+GLOBL q6kShufT<>(SB), RODATA|NOPTR, $128

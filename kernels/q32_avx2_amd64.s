@@ -193,6 +193,56 @@ GLOBL qhBit<>(SB), RODATA|NOPTR, $32
 	VZEROUPPER                  \
 	RET
 
+// Batched kernels for the Q8_0-activation types: one row times four
+// vectors (vector v's quants at y + v·ys, its scales at dx + v·ds), the
+// row's unpacked weights, their magnitudes and their scale shared by the
+// four. Per (row, vector) pair the instructions are DOTBLK's, so results
+// equal mv4's bit for bit.
+
+// T32VEC adds d_w·d_x·Σ w·y for one vector to facc: w in Y0, |w| in Y1,
+// d_w in Y3.
+#define T32VEC(ya, dxa, facc) \
+	VMOVDQU      ya, Y2       \
+	VPSIGNB      Y0, Y2, Y2   \
+	VPMADDUBSW   Y2, Y1, Y2   \
+	VPMADDWD     Y15, Y2, Y2  \
+	VCVTDQ2PS    Y2, Y2       \
+	VBROADCASTSS dxa, Y4      \
+	VMULPS       Y4, Y3, Y4   \
+	VFMADD231PS  Y4, Y2, facc
+
+#define T32BLOCK \
+	VPSIGNB      Y0, Y0, Y1     \
+	VPBROADCASTW (R8), X3       \
+	VCVTPH2PS    X3, Y3         \
+	T32VEC((SI), (DX), Y10)                 \
+	T32VEC((SI)(R12*1), (DX)(R9*1), Y11)    \
+	T32VEC((SI)(R12*2), (DX)(R9*2), Y13)    \
+	T32VEC((SI)(R13*1), (DX)(R10*1), Y14)
+
+#define T32PROLOGUE \
+	MOVQ w+0(FP), R8      \
+	MOVQ y+8(FP), SI      \
+	MOVQ ys+16(FP), R12   \
+	MOVQ dx+24(FP), DX    \
+	MOVQ ds+32(FP), R9    \
+	MOVQ nb+40(FP), CX    \
+	LEAQ (R12)(R12*2), R13 \
+	LEAQ (R9)(R9*2), R10  \
+	VMOVDQU ones16<>(SB), Y15 \
+	VMOVDQU lowNib<>(SB), Y12 \
+	VXORPS Y10, Y10, Y10  \
+	VXORPS Y11, Y11, Y11  \
+	VXORPS Y13, Y13, Y13  \
+	VXORPS Y14, Y14, Y14
+
+#define T32EPILOGUE \
+	REDUCE4Y(Y10, Y11, Y13, Y14, Y0, Y1, X10, X1) \
+	MOVQ out+48(FP), DI   \
+	VMOVUPS X10, (DI)     \
+	VZEROUPPER            \
+	RET
+
 // func mv4Q80AVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, nb int, pf uintptr, out *[4]float32)
 TEXT ·mv4Q80AVX2(SB), NOSPLIT, $0-72
 	Q32PROLOGUE
@@ -337,3 +387,66 @@ q51loop:
 
 q51done:
 	Q81EPILOGUE
+
+// func mm1x4Q80AVX2(w *byte, y *int8, ys int, dx *float32, ds, nb int, out *[4]float32)
+TEXT ·mm1x4Q80AVX2(SB), NOSPLIT, $0-56
+	T32PROLOGUE
+	TESTQ CX, CX
+	JZ    t80done
+
+t80loop:
+	VMOVDQU 2(R8), Y0
+	T32BLOCK
+	ADDQ $34, R8
+	ADDQ $32, SI
+	ADDQ $4, DX
+	DECQ CX
+	JNZ  t80loop
+
+t80done:
+	T32EPILOGUE
+
+// func mm1x4Q40AVX2(w *byte, y *int8, ys int, dx *float32, ds, nb int, out *[4]float32)
+TEXT ·mm1x4Q40AVX2(SB), NOSPLIT, $0-56
+	T32PROLOGUE
+	VMOVDQU eights<>(SB), Y7
+	TESTQ CX, CX
+	JZ    t40done
+
+t40loop:
+	NIBBLES(R8, 2)
+	VPSUBB Y7, Y0, Y0
+	T32BLOCK
+	ADDQ $18, R8
+	ADDQ $32, SI
+	ADDQ $4, DX
+	DECQ CX
+	JNZ  t40loop
+
+t40done:
+	T32EPILOGUE
+
+// func mm1x4Q50AVX2(w *byte, y *int8, ys int, dx *float32, ds, nb int, out *[4]float32)
+TEXT ·mm1x4Q50AVX2(SB), NOSPLIT, $0-56
+	T32PROLOGUE
+	VMOVDQU sixteens<>(SB), Y7
+	TESTQ CX, CX
+	JZ    t50done
+
+t50loop:
+	NIBBLES(R8, 6)
+	VPBROADCASTD 2(R8), Y1
+	VPSHUFB      qhByte<>(SB), Y1, Y1
+	VPAND        qhBit<>(SB), Y1, Y1
+	VPCMPEQB     qhBit<>(SB), Y1, Y1
+	VPANDN       Y7, Y1, Y1
+	VPSUBB       Y1, Y0, Y0
+	T32BLOCK
+	ADDQ $22, R8
+	ADDQ $32, SI
+	ADDQ $4, DX
+	DECQ CX
+	JNZ  t50loop
+
+t50done:
+	T32EPILOGUE

@@ -86,6 +86,23 @@ func mv4Q41AVX2(w0, w1, w2, w3 *byte, y *int8, dx, sx *float32, nb int, pf uintp
 //go:noescape
 func mv4Q51AVX2(w0, w1, w2, w3 *byte, y *int8, dx, sx *float32, nb int, pf uintptr, out *[4]float32)
 
+// mm1x4Q80AVX2 sets out[v] to mv4Q80AVX2's result for row w and four
+// Q8_0 vectors, vector v's quants and scales at y + v·ys and dx + v·ds
+// (byte strides).
+//
+//go:noescape
+func mm1x4Q80AVX2(w *byte, y *int8, ys int, dx *float32, ds, nb int, out *[4]float32)
+
+// mm1x4Q40AVX2 is mm1x4Q80AVX2 for a Q4_0 row.
+//
+//go:noescape
+func mm1x4Q40AVX2(w *byte, y *int8, ys int, dx *float32, ds, nb int, out *[4]float32)
+
+// mm1x4Q50AVX2 is mm1x4Q80AVX2 for a Q5_0 row.
+//
+//go:noescape
+func mm1x4Q50AVX2(w *byte, y *int8, ys int, dx *float32, ds, nb int, out *[4]float32)
+
 // matMulActAVX2 runs the integer AVX2 kernels of the types that have them
 // and reports whether it did. Row groups are the outer loop and vectors
 // the inner one, so a group's rows stay in cache while every vector
@@ -177,15 +194,35 @@ func matMulActQ32(out []float32, m *Mat, a *Act, r0, r1 int) {
 	}
 	rb := m.Type.RowBytes(m.Cols)
 	var tmp [4]float32
+	tiled := 0
+	if m.Type == Q8_0 || m.Type == Q4_0 || m.Type == Q5_0 {
+		tiled = a.n &^ 3
+	}
 	for r := r0; r < r1; r += 4 {
 		var p [4]*byte
 		for i := range p {
 			p[i] = &m.Raw[min(r+i, r1-1)*rb]
 		}
+		for i := 0; i < 4 && r+i < r1; i++ {
+			for v := 0; v < tiled; v += 4 {
+				y, dx := &a.q[v*m.Cols], &a.d[v*nb]
+				switch m.Type {
+				case Q8_0:
+					mm1x4Q80AVX2(p[i], y, m.Cols, dx, 4*nb, nb, &tmp)
+				case Q4_0:
+					mm1x4Q40AVX2(p[i], y, m.Cols, dx, 4*nb, nb, &tmp)
+				case Q5_0:
+					mm1x4Q50AVX2(p[i], y, m.Cols, dx, 4*nb, nb, &tmp)
+				}
+				for j := 0; j < 4; j++ {
+					out[(v+j)*m.Rows+r+i] = tmp[j]
+				}
+			}
+		}
 		next := uintptr(unsafe.Pointer(p[0])) + uintptr(4*rb)
-		for v := 0; v < a.n; v++ {
+		for v := tiled; v < a.n; v++ {
 			pf := next
-			if v > 0 {
+			if v > tiled {
 				pf = uintptr(unsafe.Pointer(p[0]))
 			}
 			y, dx := &a.q[v*m.Cols], &a.d[v*nb]

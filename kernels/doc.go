@@ -24,10 +24,11 @@
 // through the columns, and folds the accumulators with one fixed tree. A
 // short last group repeats its final row rather than switching code, so a
 // row's sum never depends on where a range starts. [MatMul] uses register
-// tiles of 4 rows by 4 vectors (AVX-512) or 2 (AVX2), reusing each loaded
-// weight for several inputs, with the same per-row arithmetic: for the
-// fast versions, MatMul of n vectors equals n MatVec calls bit for bit, so
-// batched and single decoding agree.
+// tiles of 4 rows by 4 vectors (AVX-512) or 2 (AVX2) for the float
+// kernels and 1 row by 4 vectors for the integer ones, reusing each
+// loaded weight for several inputs, with the same per-row arithmetic: for
+// the fast versions, MatMul of n vectors equals n MatVec calls bit for
+// bit, so batched and single decoding agree.
 //
 // Products are computed as llama.cpp's CPU backend computes them, the
 // reference that users hold their GGUF files to: the activations are
@@ -39,22 +40,38 @@
 // per matrix and token and hands row ranges to [MatMulAct]; [MatVec] and
 // [MatMul] take float32 vectors and prepare one themselves.
 //
-// F16 weights multiply the F16-rounded inputs in float32, which is exact
-// per product as in ggml. Q4_0, Q5_0, Q8_0, Q4_K and Q6_K have integer
-// AVX2 kernels (byte products summed with VPMADDUBSW and VPMADDWD, as
-// ggml's AVX2 code does), four rows at a time. There are no AVX-512
-// versions of them: the AVX-512 implementation runs the AVX2 kernels for
-// every new type, and keeps its float32 Q8_0 kernels, fed the Q8_0
-// activation blocks dequantised to float32 (each product then equals
-// ggml's integer one up to one float32 rounding). Their batched tiles
-// convert Q8_0 and F16 rows to float32 in registers for up to 16
-// vectors, and longer batches (prompts) convert each group of rows once
-// into a scratch block shared by all their tiles. The other types run
-// the generic code in every implementation.
+// F16 and BF16 weights multiply the rounded inputs in float32, which is
+// exact per product as in ggml. Every block type has an integer AVX2
+// kernel (byte products summed exactly with VPMADDUBSW and VPMADDWD, as
+// ggml's AVX2 code does; per block or super-block the int32 lanes are
+// converted to float32 and added, times the scales, to one accumulator
+// per row): four rows per call for one vector, and for batches of the
+// common types (Q4_0, Q5_0, Q8_0, Q4_K, Q6_K) a 1-row by 4-vector tile
+// that unpacks each weight block once for four vectors, with the same
+// per-pair instructions. There are no AVX-512 versions of the new
+// kernels: the AVX-512 implementation runs the AVX2 ones for every type
+// except F32, F16 and Q8_0, whose AVX-512 float32 kernels it keeps; for
+// Q8_0 they are fed the activation blocks dequantised to float32, so each
+// product equals ggml's integer one up to one float32 rounding. Their
+// batched tiles convert Q8_0 and F16 rows to float32 in registers for up
+// to 16 vectors, and longer batches convert each group of rows once into
+// a scratch block shared by all their tiles.
+//
+// llama.cpp's own AVX2 build repacks Q4_0 and Q4_K matrices (rows in
+// interleaved groups of eight) and quantises the activations for them
+// with an AVX2 Q8_K routine; that routine may pick the opposite sign of
+// the block scale when +m and -m both have the largest magnitude, which
+// negates every quant and the scale together and so yields the same
+// products as the reference quantiser that Act follows.
 //
 // Results differ from the generic versions only by summation order and
 // fused multiply-adds: at most about 2n·2⁻²⁴·Σ|w_i x_i| for a length-n
-// sum, the bound the tests use.
+// sum, the bound the tests use (for the types with mins, Σ|w_i x_i| is
+// taken over the scaled quants and the mins separately).
+//
+// [QuantizeRow] encodes float32 rows as any type with ggml's reference
+// quantisers, which llama-quantize uses without an importance matrix:
+// the same weights give the same bytes.
 //
 // The [Pool] hands out guided chunks (each 1/(2·threads) of the work left)
 // from a shared counter: long sequential reads first, fine-grained ones at

@@ -27,6 +27,11 @@ func mv4Q6KAVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, bs *int16, nb int, p
 //go:noescape
 func mm1x4Q4KAVX2(w *byte, y *int8, ys int, dx *float32, ds int, bs *int16, bss, nb int, out *[4]float32)
 
+// mm1x4Q5KAVX2 is mm1x4Q4KAVX2 for a Q5_K row.
+//
+//go:noescape
+func mm1x4Q5KAVX2(w *byte, y *int8, ys int, dx *float32, ds int, bs *int16, bss, nb int, out *[4]float32)
+
 // mm1x4Q6KAVX2 is mm1x4Q4KAVX2 for a Q6_K row (bs: the sums of each 16).
 //
 //go:noescape
@@ -136,7 +141,7 @@ func matMulActAVX2(out []float32, m *Mat, a *Act, r0, r1 int) bool {
 	// vectors in tiles of four where there is a tile kernel, the rest one
 	// at a time
 	tiled := 0
-	if m.Type == Q4_K || m.Type == Q6_K {
+	if m.Type == Q4_K || m.Type == Q5_K || m.Type == Q6_K {
 		tiled = a.n &^ 3
 	}
 	for r := r0; r < r1; r += 4 {
@@ -146,10 +151,14 @@ func matMulActAVX2(out []float32, m *Mat, a *Act, r0, r1 int) bool {
 		}
 		for i := 0; i < 4 && r+i < r1; i++ {
 			for v := 0; v < tiled; v += 4 {
-				if m.Type == Q4_K {
-					mm1x4Q4KAVX2(p[i], &a.q[v*m.Cols], m.Cols, &a.d[v*nb], 4*nb, &bs[v*nb*16], 32*nb, nb, &tmp)
-				} else {
-					mm1x4Q6KAVX2(p[i], &a.q[v*m.Cols], m.Cols, &a.d[v*nb], 4*nb, &bs[v*nb*16], 32*nb, nb, &tmp)
+				y, dx, s := &a.q[v*m.Cols], &a.d[v*nb], &bs[v*nb*16]
+				switch m.Type {
+				case Q4_K:
+					mm1x4Q4KAVX2(p[i], y, m.Cols, dx, 4*nb, s, 32*nb, nb, &tmp)
+				case Q5_K:
+					mm1x4Q5KAVX2(p[i], y, m.Cols, dx, 4*nb, s, 32*nb, nb, &tmp)
+				default:
+					mm1x4Q6KAVX2(p[i], y, m.Cols, dx, 4*nb, s, 32*nb, nb, &tmp)
 				}
 				for j := 0; j < 4; j++ {
 					out[(v+j)*m.Rows+r+i] = tmp[j]

@@ -249,6 +249,99 @@ t6done:
 	VZEROUPPER
 	RET
 
+DATA tbit10<>+0(SB)/8, $0x1010101010101010
+DATA tbit10<>+8(SB)/8, $0x1010101010101010
+DATA tbit10<>+16(SB)/8, $0x1010101010101010
+DATA tbit10<>+24(SB)/8, $0x1010101010101010
+GLOBL tbit10<>(SB), RODATA|NOPTR, $32
+
+// T5PAIR is T4PAIR for Q5_K: the fifth bits come from the qh bytes at
+// 16(R8), moved to bit 4 by opl nl and oph nh as in Q5KPAIR.
+#define T5PAIR(qo, yo, sa, sb, opl, nl, oph, nh) \
+	VMOVDQU qo(R8), Y2                    \
+	VPSRLW  $4, Y2, Y3                    \
+	VPAND   Y15, Y2, Y2                   \
+	VPAND   Y15, Y3, Y3                   \
+	VMOVDQU 16(R8), Y5                    \
+	opl     nl, Y5, Y4                    \
+	VPAND   tbit10<>(SB), Y4, Y4          \
+	VPOR    Y4, Y2, Y2                    \
+	oph     nh, Y5, Y5                    \
+	VPAND   tbit10<>(SB), Y5, Y5          \
+	VPOR    Y5, Y3, Y3                    \
+	VPSHUFB q4kShufT<>+sa(SB), Y12, Y4    \
+	VPSHUFB q4kShufT<>+sb(SB), Y12, Y5    \
+	T4VEC(yo, (SI), Y6)                   \
+	T4VEC(yo, (SI)(R12*1), Y7)            \
+	T4VEC(yo, (SI)(R12*2), Y8)            \
+	T4VEC(yo, (SI)(R13*1), Y9)
+
+// func mm1x4Q5KAVX2(w *byte, y *int8, ys int, dx *float32, ds int, bs *int16, bss, nb int, out *[4]float32)
+TEXT ·mm1x4Q5KAVX2(SB), NOSPLIT, $0-72
+	MOVQ w+0(FP), R8
+	MOVQ y+8(FP), SI
+	MOVQ ys+16(FP), R12
+	MOVQ dx+24(FP), DX
+	MOVQ ds+32(FP), R9
+	MOVQ bs+40(FP), BX
+	MOVQ bss+48(FP), R11
+	MOVQ nb+56(FP), CX
+	LEAQ (R12)(R12*2), R13
+	LEAQ (R9)(R9*2), R10
+	LEAQ (R11)(R11*2), AX
+	VMOVDQU tnib0F<>(SB), Y15
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	TESTQ CX, CX
+	JZ    t5done
+
+t5loop:
+	VMOVDQU      4(R8), X0
+	VPSHUFD      $0x98, X0, X1
+	VPSRLVD      tq4kShift<>(SB), X1, X1
+	VPAND        tq4kLoMask<>(SB), X1, X1
+	VPSHUFD      $0x50, X0, X2
+	VPSRLD       $2, X2, X2
+	VPAND        tq4kHiMask<>(SB), X2, X2
+	VPOR         X2, X1, X1
+	VPMOVZXBW    X1, Y0
+	VPERMQ       $0x44, Y0, Y12
+	VPBROADCASTW 2(R8), X2
+	VCVTPH2PS    X2, Y2
+	T4MIN((DX), (BX), Y10)
+	T4MIN((DX)(R9*1), (BX)(R11*1), Y11)
+	T4MIN((DX)(R9*2), (BX)(R11*2), Y13)
+	T4MIN((DX)(R10*1), (BX)(AX*1), Y14)
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	T5PAIR(48, 0, 0, 32, VPSLLW, $4, VPSLLW, $3)
+	T5PAIR(80, 64, 64, 96, VPSLLW, $2, VPSLLW, $1)
+	T5PAIR(112, 128, 128, 160, VPSRLW, $0, VPSRLW, $1)
+	T5PAIR(144, 192, 192, 224, VPSRLW, $2, VPSRLW, $3)
+	VPBROADCASTW (R8), X2
+	VCVTPH2PS    X2, Y2
+	T4END((DX), Y6, Y10)
+	T4END((DX)(R9*1), Y7, Y11)
+	T4END((DX)(R9*2), Y8, Y13)
+	T4END((DX)(R10*1), Y9, Y14)
+	ADDQ $176, R8
+	ADDQ $256, SI
+	ADDQ $4, DX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ  t5loop
+
+t5done:
+	REDUCE4Y(Y10, Y11, Y13, Y14, Y0, Y1, X10, X1)
+	MOVQ out+64(FP), DI
+	VMOVUPS X10, (DI)
+	VZEROUPPER
+	RET
+
 DATA q4kShufT<>+0(SB)/8, $0x0100010001000100
 DATA q4kShufT<>+8(SB)/8, $0x0100010001000100
 DATA q4kShufT<>+16(SB)/8, $0x0100010001000100

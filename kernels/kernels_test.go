@@ -291,9 +291,13 @@ func TestKernelsAllocateNothing(t *testing.T) {
 				x := randF32(r, 20*96)
 				out := make([]float32, 20*9)
 				MatMul(out, &m, x, 20, 0, 9) // fills the scratch pool
-				assert.Zero(t, testing.AllocsPerRun(50, func() { MatVec(out[:9], &m, x[:96], 0, 9) }))
-				assert.Zero(t, testing.AllocsPerRun(50, func() { MatMul(out[:3*9], &m, x[:3*96], 3, 0, 9) }))
-				if !raceEnabled { // its sync.Pool drops the scratch buffers at random
+				// the race detector's sync.Pool drops the scratch buffers
+				// and (for every type but F32) the pooled Acts at random
+				if !raceEnabled || dt == F32 {
+					assert.Zero(t, testing.AllocsPerRun(50, func() { MatVec(out[:9], &m, x[:96], 0, 9) }))
+					assert.Zero(t, testing.AllocsPerRun(50, func() { MatMul(out[:3*9], &m, x[:3*96], 3, 0, 9) }))
+				}
+				if !raceEnabled {
 					assert.Zero(t, testing.AllocsPerRun(50, func() { MatMul(out, &m, x, 20, 0, 9) }))
 				}
 				assert.Zero(t, testing.AllocsPerRun(50, func() { _ = Dot(x[:96], x[96:192]) }))

@@ -473,6 +473,9 @@ func TestQuantAllocateNothing(t *testing.T) {
 				out := make([]float32, 20*9)
 				var a Act
 				a.Prepare(dt, x, 20, cols)
+				if raceEnabled && (dt == F16 || dt == Q8_0) {
+					return // the float kernels' scratch sync.Pool drops buffers under -race
+				}
 				assert.Zero(t, testing.AllocsPerRun(20, func() {
 					a.Prepare(dt, x[:3*cols], 3, cols)
 					MatMulAct(out[:27], &m, &a, 0, 9)

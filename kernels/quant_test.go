@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -399,54 +400,58 @@ func TestMatMulActTypes(t *testing.T) {
 	for _, dt := range allTypes {
 		t.Run(dt.String(), func(t *testing.T) {
 			forEachImpl(t, func(t *testing.T) {
+				counts := []int{1, 2, 3, 4, 5, 7, 8, 13, 20}
 				for ci, cols := range colsForType(dt) {
-					rows := 1 + (ci*4+int(dt))%9
-					if ci == 0 {
-						rows = 9
+					for rows := 1; rows <= 9; rows++ {
+						n := counts[(rows+2*ci)%len(counts)]
+						checkMatMulAct(t, r, dt, rows, cols, n, 1+ci)
 					}
-					m := randMat(r, dt, rows, cols, 1+ci)
-					n := []int{1, 2, 3, 5, 20}[ci%5]
-					x := randF32(r, n*cols)
-					var a Act
-					a.Prepare(dt, x, n, cols)
-					whole, check := guarded(n*rows, 3)
-					MatMulAct(whole, &m, &a, 0, rows)
-					check(t)
-					for v := 0; v < n; v++ {
-						for i := 0; i < rows; i++ {
-							want, mag := refDot(&m, &a, i, v)
-							got := whole[v*rows+i]
-							require.InDelta(t, want, got, sumTol(cols, mag), "cols=%d n=%d vec %d row %d", cols, n, v, i)
-						}
-					}
-					var one Act
-					for v := 0; v < n; v++ {
-						one.Prepare(dt, x[v*cols:(v+1)*cols], 1, cols)
-						for r0 := 0; r0 < rows; r0++ {
-							for r1 := r0 + 1; r1 <= rows; r1++ {
-								part, check := guarded(rows, 1)
-								MatMulAct(part, &m, &one, r0, r1)
-								check(t)
-								for i := 0; i < rows; i++ {
-									if i < r0 || i >= r1 {
-										require.Equal(t, uint32(0x7fc0dead), math.Float32bits(part[i]), "row %d outside [%d,%d) written", i, r0, r1)
-										continue
-									}
-									require.Equal(t, whole[v*rows+i], part[i], "cols=%d vec %d row %d of [%d,%d)", cols, v, i, r0, r1)
-								}
-							}
-						}
-					}
-					// the float32 entry points prepare the same Act
-					out := make([]float32, n*rows)
-					MatMul(out, &m, x, n, 0, rows)
-					require.Equal(t, whole, out, "MatMul")
-					MatVec(out[:rows], &m, x[:cols], 0, rows)
-					require.Equal(t, whole[:rows], out[:rows], "MatVec")
 				}
 			})
 		})
 	}
+}
+
+// checkMatMulAct is one shape of TestMatMulActTypes.
+func checkMatMulAct(t *testing.T, r *rand.Rand, dt DType, rows, cols, n, off int) {
+	m := randMat(r, dt, rows, cols, off)
+	x := randF32(r, n*cols)
+	var a Act
+	a.Prepare(dt, x, n, cols)
+	whole, check := guarded(n*rows, 3)
+	MatMulAct(whole, &m, &a, 0, rows)
+	check(t)
+	for v := 0; v < n; v++ {
+		for i := 0; i < rows; i++ {
+			want, mag := refDot(&m, &a, i, v)
+			got := whole[v*rows+i]
+			require.InDelta(t, want, got, sumTol(cols, mag), "cols=%d n=%d vec %d row %d", cols, n, v, i)
+		}
+	}
+	var one Act
+	for v := 0; v < n; v++ {
+		one.Prepare(dt, x[v*cols:(v+1)*cols], 1, cols)
+		for r0 := 0; r0 < rows; r0++ {
+			for r1 := r0 + 1; r1 <= rows; r1++ {
+				part, check := guarded(rows, 1)
+				MatMulAct(part, &m, &one, r0, r1)
+				check(t)
+				for i := 0; i < rows; i++ {
+					if i < r0 || i >= r1 {
+						require.Equal(t, uint32(0x7fc0dead), math.Float32bits(part[i]), "row %d outside [%d,%d) written", i, r0, r1)
+						continue
+					}
+					require.Equal(t, whole[v*rows+i], part[i], "cols=%d vec %d row %d of [%d,%d)", cols, v, i, r0, r1)
+				}
+			}
+		}
+	}
+	// the float32 entry points prepare the same Act
+	out := make([]float32, n*rows)
+	MatMul(out, &m, x, n, 0, rows)
+	require.Equal(t, whole, out, "MatMul")
+	MatVec(out[:rows], &m, x[:cols], 0, rows)
+	require.Equal(t, whole[:rows], out[:rows], "MatVec")
 }
 
 func TestMatMulActMismatch(t *testing.T) {

@@ -71,11 +71,19 @@ func (t DType) actKind() actKind {
 	panic("kernels: unknown dtype")
 }
 
-// N and Cols are the shape the Act was last prepared with; Type the weight
-// type.
-func (a *Act) N() int      { return a.n }
-func (a *Act) Cols() int   { return a.cols }
+// N is the number of vectors the Act was last prepared with.
+func (a *Act) N() int { return a.n }
+
+// Cols is the length of each vector.
+func (a *Act) Cols() int { return a.cols }
+
+// Type is the weight type the vectors were converted for; MatMulAct
+// accepts any weight type with the same conversion (Q8_K serves all
+// K-quants, Q8_0 serves Q4_0, Q5_0 and Q8_0).
 func (a *Act) Type() DType { return a.wt }
+
+// grow returns s resized to n elements, reallocated only if it is too
+// small.
 func grow[T any](s []T, n int) []T {
 	if cap(s) < n {
 		return make([]T, n)

@@ -202,6 +202,40 @@ func matVecQ8(out []float32, w []byte, x []float32, cols, r0, r1 int) {
 	}
 }
 
+// matMulAct runs F32 and F16 weights through the float32 kernels (on the
+// Act's float inputs), Q4_0, Q5_0, Q8_0, Q4_K and Q6_K through the
+// integer AVX2 kernels, and the other types through the generic code. The AVX-512
+// implementation uses the AVX2 kernels for every type that has no
+// AVX-512 one.
+func matMulAct(out []float32, m *Mat, a *Act, r0, r1 int) {
+	if impl == implGeneric {
+		matMulActGeneric(out, m, a, r0, r1)
+		return
+	}
+	switch m.Type {
+	case Q8_0:
+		// AVX2: the integer kernel; AVX-512 keeps its float32 kernels on
+		// the dequantised activations. The integer kernel decodes 2048x2048
+		// at 16-23 GB/s on one thread against 10-15 for the float32 one
+		// (EPYC, AVX2); with 64 vectors the float32 scratch-block tiles are
+		// faster (37-50 GFLOP/s against 30-36), but one path must serve
+		// every batch size for MatMul to equal n MatVecs.
+		if impl == implAVX2 {
+			matMulActQ32(out, m, a, r0, r1)
+		} else {
+			matMul(out, m, a.f, a.n, r0, r1)
+		}
+	case F32, F16:
+		matMul(out, m, a.f, a.n, r0, r1)
+	default:
+		if !matMulActAVX2(out, m, a, r0, r1) {
+			matMulActGeneric(out, m, a, r0, r1)
+		}
+	}
+}
+
+var q8Integer = false
+
 // scratch holds dequantised weight rows for matMul, one buffer per
 // concurrent caller, reused so that steady-state calls allocate nothing.
 var scratch = sync.Pool{New: func() any { return new([]float32) }}
@@ -219,7 +253,7 @@ func matMul(out []float32, m *Mat, x []float32, n, r0, r1 int) {
 		return
 	}
 	if n == 1 {
-		MatVec(out, m, x, r0, r1)
+		matVecFloat(out, m, x, r0, r1)
 		return
 	}
 	rows, cols := m.Rows, m.Cols
@@ -258,7 +292,7 @@ func matMul(out []float32, m *Mat, x []float32, n, r0, r1 int) {
 		nr := min(4, r1-r)
 		var wr [4][]float32 // (4, k) the rows of this group, last repeated
 		for i := 0; i < nr; i++ {
-			wr[i] = dequantRow(m, r+i, buf, i, k)
+			wr[i] = floatRow(m, r+i, buf, i, k)
 		}
 		for i := nr; i < 4; i++ {
 			wr[i] = wr[nr-1]
@@ -303,9 +337,9 @@ func matMul(out []float32, m *Mat, x []float32, n, r0, r1 int) {
 	}
 }
 
-// dequantRow returns row r of m as float32: a view for F32, else the row
+// floatRow returns row r of m as float32: a view for F32, else the row
 // converted into slot i of buf (each slot k long).
-func dequantRow(m *Mat, r int, buf *[]float32, i, k int) []float32 {
+func floatRow(m *Mat, r int, buf *[]float32, i, k int) []float32 {
 	switch m.Type {
 	case F32:
 		return m.F32[r*m.Cols : r*m.Cols+k]

@@ -32,6 +32,8 @@ func matVecQ8(out []float32, w []byte, x []float32, cols, r0, r1 int) {
 
 func matMul(out []float32, m *Mat, x []float32, n, r0, r1 int) { matMulGeneric(out, m, x, n, r0, r1) }
 
+func matMulAct(out []float32, m *Mat, a *Act, r0, r1 int) { matMulActGeneric(out, m, a, r0, r1) }
+
 func axpy(y []float32, a float32, x []float32) { axpyGeneric(y, a, x) }
 
 func attnScores(att, q, keys []float32, stride int, scale float32) {

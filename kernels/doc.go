@@ -1,5 +1,7 @@
 // Package kernels holds the numeric inner loops of inference: dot products,
-// matrix-vector and matrix-matrix products over F32, F16 and Q8_0 weights,
+// matrix-vector and matrix-matrix products over F32, F16, BF16 and ggml's
+// block-quantised weights (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 and the K-quants
+// Q2_K .. Q6_K, byte for byte as GGUF files store them, see DType),
 // RMSNorm, softmax, RoPE and SwiGLU, and the persistent worker pool that
 // splits matrix rows across cores.
 //
@@ -22,25 +24,54 @@
 // through the columns, and folds the accumulators with one fixed tree. A
 // short last group repeats its final row rather than switching code, so a
 // row's sum never depends on where a range starts. [MatMul] uses register
-// tiles of 4 rows by 4 vectors (AVX-512) or 2 (AVX2), reusing each loaded
-// weight for several inputs, with the same per-row arithmetic: for the
-// fast versions, MatMul of n vectors equals n MatVec calls bit for bit, so
-// batched and single decoding agree.
+// tiles of 4 rows by 4 vectors (AVX-512) or 2 (AVX2) for the float
+// kernels and 1 row by 4 vectors for the integer ones, reusing each
+// loaded weight for several inputs, with the same per-row arithmetic: for
+// the fast versions, MatMul of n vectors equals n MatVec calls bit for
+// bit, so batched and single decoding agree.
 //
-// Q8_0 and F16 weights are converted to float32 in registers (an int8
-// times its F16 block scale is exact in float32) and multiplied with the
-// float32 input; the batched tiles do the same for up to 16 vectors, and
-// longer batches (prompts) convert each group of rows once into a scratch
-// block shared by all their tiles. The results therefore match float32 arithmetic on the
-// dequantised weights to within summation rounding. The other common
-// design, quantising x to int8 blocks once per call and using integer dot
-// products (VPDPBUSD), does less work per weight but adds an error of up
-// to half an int8 step of each 32-element block of x (about 0.4% of its
-// largest value) to every product; we keep float inputs.
+// Products are computed as llama.cpp's CPU backend computes them, the
+// reference that users hold their GGUF files to: the activations are
+// first converted to the weight type's partner format ([Act]: F16 or
+// BF16 rounding, or int8 blocks Q8_0, Q8_1, Q8_K with ggml's scales and
+// rounding), each weight block is multiplied with its activation block
+// in exact integer arithmetic, and only the float32 accumulation of the
+// block results may differ from ggml's order. A model prepares an Act once
+// per matrix and token and hands row ranges to [MatMulAct]; [MatVec] and
+// [MatMul] take float32 vectors and prepare one themselves.
+//
+// F16 and BF16 weights multiply the rounded inputs in float32, which is
+// exact per product as in ggml. Every block type has an integer AVX2
+// kernel (byte products summed exactly with VPMADDUBSW and VPMADDWD, as
+// ggml's AVX2 code does; per block or super-block the int32 lanes are
+// converted to float32 and added, times the scales, to one accumulator
+// per row): four rows per call for one vector, and for batches of the
+// common types (Q4_0, Q5_0, Q8_0, Q4_K, Q6_K) a 1-row by 4-vector tile
+// that unpacks each weight block once for four vectors, with the same
+// per-pair instructions. There are no AVX-512 versions of the new
+// kernels: the AVX-512 implementation runs the AVX2 ones for every type
+// except F32, F16 and Q8_0, whose AVX-512 float32 kernels it keeps; for
+// Q8_0 they are fed the activation blocks dequantised to float32, so each
+// product equals ggml's integer one up to one float32 rounding. Their
+// batched tiles convert Q8_0 and F16 rows to float32 in registers for up
+// to 16 vectors, and longer batches convert each group of rows once into
+// a scratch block shared by all their tiles.
+//
+// llama.cpp's own AVX2 build repacks Q4_0 and Q4_K matrices (rows in
+// interleaved groups of eight) and quantises the activations for them
+// with an AVX2 Q8_K routine; that routine may pick the opposite sign of
+// the block scale when +m and -m both have the largest magnitude, which
+// negates every quant and the scale together and so yields the same
+// products as the reference quantiser that Act follows.
 //
 // Results differ from the generic versions only by summation order and
 // fused multiply-adds: at most about 2n·2⁻²⁴·Σ|w_i x_i| for a length-n
-// sum, the bound the tests use.
+// sum, the bound the tests use (for the types with mins, Σ|w_i x_i| is
+// taken over the scaled quants and the mins separately).
+//
+// [QuantizeRow] encodes float32 rows as any type with ggml's reference
+// quantisers, which llama-quantize uses without an importance matrix:
+// the same weights give the same bytes.
 //
 // The [Pool] hands out guided chunks (each 1/(2·threads) of the work left)
 // from a shared counter: long sequential reads first, fine-grained ones at

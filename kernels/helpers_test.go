@@ -87,7 +87,7 @@ func randQ8Raw(r *rand.Rand, rows, cols int) []byte {
 }
 
 // randMat builds a (rows, cols) matrix of type dt whose storage starts off
-// elements (F32) or bytes (F16, Q8_0) into a larger slice, so that kernels
+// elements (F32) or bytes (the other types) into a larger slice, so that kernels
 // see unaligned rows.
 func randMat(r *rand.Rand, dt DType, rows, cols, off int) Mat {
 	m := Mat{Type: dt, Rows: rows, Cols: cols}
@@ -96,8 +96,8 @@ func randMat(r *rand.Rand, dt DType, rows, cols, off int) Mat {
 		m.F32 = randF32(r, off+rows*cols)[off:]
 	case F16:
 		m.Raw = append(make([]byte, off), randF16Raw(r, rows*cols)...)[off:]
-	case Q8_0:
-		m.Raw = append(make([]byte, off), randQ8Raw(r, rows, cols)...)[off:]
+	default:
+		m.Raw = append(make([]byte, off), randRaw(r, dt, rows, cols)...)[off:]
 	}
 	return m
 }

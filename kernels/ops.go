@@ -20,10 +20,31 @@ func dotGeneric(a, b []float32) float32 {
 
 // MatVec computes out[r] = dot(m[r,:], x) for rows r in [r0, r1).
 // out has m.Rows elements (only [r0, r1) are written), x has m.Cols.
+// For every type but F32, x is first converted as llama.cpp converts it
+// (see Act) and the product is MatMulAct's: a caller that splits one
+// product into row ranges should Prepare an Act once and call MatMulAct
+// for each range instead, which converts x only once.
 func MatVec(out []float32, m *Mat, x []float32, r0, r1 int) {
 	if len(x) != m.Cols || len(out) != m.Rows || r0 < 0 || r1 > m.Rows || r0 > r1 {
 		panic("kernels: MatVec shape mismatch")
 	}
+	if m.Type == F32 {
+		matVecF32(out, m.F32, x, m.Cols, r0, r1)
+		return
+	}
+	if r0 == r1 {
+		return
+	}
+	a := actPool.Get().(*Act)
+	a.Prepare(m.Type, x, 1, m.Cols)
+	matMulAct(out, m, a, r0, r1)
+	actPool.Put(a)
+}
+
+// matVecFloat is the product with float32 inputs of the F32, F16 and Q8_0
+// kernels: x itself for F32, the rounded or dequantised inputs of an Act
+// for F16 and Q8_0.
+func matVecFloat(out []float32, m *Mat, x []float32, r0, r1 int) {
 	switch m.Type {
 	case F32:
 		matVecF32(out, m.F32, x, m.Cols, r0, r1)
@@ -32,7 +53,7 @@ func MatVec(out []float32, m *Mat, x []float32, r0, r1 int) {
 	case Q8_0:
 		matVecQ8(out, m.Raw, x, m.Cols, r0, r1)
 	default:
-		panic("kernels: unknown dtype")
+		panic("kernels: no float kernel for " + m.Type.String())
 	}
 }
 
@@ -75,17 +96,29 @@ func matVecQ8Generic(out []float32, w []byte, x []float32, cols, r0, r1 int) {
 // MatMul computes out[t, r] = dot(m[r,:], x[t,:]) for n input vectors x
 // (n, m.Cols) into out (n, m.Rows), for rows r in [r0, r1). Each weight row
 // is read once for all n vectors, which is what makes prefill and batched
-// decode cheaper per token than n matrix-vector products.
+// decode cheaper per token than n matrix-vector products. As for MatVec,
+// the inputs are converted first unless m is F32.
 func MatMul(out []float32, m *Mat, x []float32, n, r0, r1 int) {
 	if len(x) != n*m.Cols || len(out) != n*m.Rows || r0 < 0 || r1 > m.Rows || r0 > r1 {
 		panic("kernels: MatMul shape mismatch")
 	}
-	matMul(out, m, x, n, r0, r1)
+	if m.Type == F32 {
+		matMul(out, m, x, n, r0, r1)
+		return
+	}
+	if n == 0 || r0 == r1 {
+		return
+	}
+	a := actPool.Get().(*Act)
+	a.Prepare(m.Type, x, n, m.Cols)
+	matMulAct(out, m, a, r0, r1)
+	actPool.Put(a)
 }
 
+// matMulGeneric is matMul (float32 inputs) one vector at a time.
 func matMulGeneric(out []float32, m *Mat, x []float32, n, r0, r1 int) {
 	for t := 0; t < n; t++ {
-		MatVec(out[t*m.Rows:(t+1)*m.Rows], m, x[t*m.Cols:(t+1)*m.Cols], r0, r1)
+		matVecFloat(out[t*m.Rows:(t+1)*m.Rows], m, x[t*m.Cols:(t+1)*m.Cols], r0, r1)
 	}
 }
 

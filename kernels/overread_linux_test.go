@@ -77,3 +77,67 @@ func TestNoOverread(t *testing.T) {
 		}
 	})
 }
+
+// fencedInt8 and fencedInt16 copy a slice to the end of a fenced page.
+func fencedInt8(t *testing.T, src []int8) []int8 {
+	b := fencedBytes(t, len(src))
+	s := unsafe.Slice((*int8)(unsafe.Pointer(&b[0])), len(src))
+	copy(s, src)
+	return s
+}
+
+func fencedInt16(t *testing.T, src []int16) []int16 {
+	b := fencedBytes(t, 2*len(src))
+	s := unsafe.Slice((*int16)(unsafe.Pointer(&b[0])), len(src))
+	copy(s, src)
+	return s
+}
+
+// fenceAct moves every buffer of a prepared Act to the end of a fenced
+// page, so the kernels cannot read past the activations either.
+func fenceAct(t *testing.T, a *Act) {
+	if a.f != nil {
+		a.f = fencedF32(t, a.f)
+	}
+	if a.q != nil {
+		a.q = fencedInt8(t, a.q)
+		a.d = fencedF32(t, a.d)
+	}
+	if a.s != nil {
+		a.s = fencedF32(t, a.s)
+	}
+	if a.bs != nil {
+		a.bs = fencedInt16(t, a.bs)
+		a.b32 = fencedInt16(t, a.b32)
+	}
+}
+
+// TestNoOverreadQuant runs every type's products on weights and prepared
+// activations that end at a fenced page, for one to three blocks per row.
+func TestNoOverreadQuant(t *testing.T) {
+	r := newTestRand(17)
+	forEachImpl(t, func(t *testing.T) {
+		for _, dt := range allTypes {
+			if dt == F32 {
+				continue
+			}
+			for nb := 1; nb <= 3; nb++ {
+				const rows = 5
+				cols := nb * max(dt.BlockSize(), 8)
+				m := NewRaw(dt, fencedBytes(t, rows*dt.RowBytes(cols)), rows, cols)
+				copy(m.Raw, randRaw(r, dt, rows, cols))
+				for _, n := range []int{1, 3} {
+					var a Act
+					a.Prepare(dt, randF32(r, n*cols), n, cols)
+					fenceAct(t, &a)
+					out := make([]float32, n*rows)
+					MatMulAct(out, &m, &a, 0, rows)
+					MatMulAct(out, &m, &a, 3, rows)
+				}
+				out := make([]float32, 3*rows)
+				MatVec(out[:rows], &m, fencedF32(t, randF32(r, cols)), 0, rows)
+				MatMul(out, &m, fencedF32(t, randF32(r, 3*cols)), 3, 0, rows)
+			}
+		}
+	})
+}

@@ -122,10 +122,11 @@ func (t *matMulTask) Run(lo, hi int) { MatMul(t.out, t.m, t.x, t.n, lo, hi) }
 // threads, with and without alignment, give bit-identical outputs.
 func TestThreadCountInvariance(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	for _, dt := range []DType{F32, F16, Q8_0} {
+	for _, dt := range allTypes {
 		t.Run(dt.String(), func(t *testing.T) {
 			forEachImpl(t, func(t *testing.T) {
-				const rows, cols, n = 37, 96 + 32, 5
+				const rows, n = 37, 5
+				cols := 2 * max(64, dt.BlockSize())
 				m := randMat(r, dt, rows, cols, 1)
 				x := randF32(r, n*cols)
 				var mv0, mm0 []float32
@@ -136,6 +137,11 @@ func TestThreadCountInvariance(t *testing.T) {
 						p.Run(rows, align, mv)
 						mm := &matMulTask{out: make([]float32, n*rows), m: &m, x: x, n: n}
 						p.Run(rows, align, mm)
+						var a Act
+						a.Prepare(dt, x, n, cols)
+						at := &actTask{out: make([]float32, n*rows), m: &m, a: &a}
+						p.Run(rows, align, at)
+						assert.Equal(t, mm.out, at.out, "MatMulAct threads=%d align=%d", threads, align)
 						if mv0 == nil {
 							mv0, mm0 = mv.out, mm.out
 							continue

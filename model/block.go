@@ -43,6 +43,7 @@ type stepBufs struct {
 	mm   matMulTask
 	attn attnTask
 	norm normRowsTask
+	acts actSet // the converted inputs of the current product
 }
 
 // grow makes room for rows rows and scoreFloats attention scores. Buffers
@@ -90,8 +91,8 @@ func (b *stepBufs) blocks(m *Model, pool *kernels.Pool, n int) {
 		// Attention: norm, q/k/v, the architecture's bias and head norms,
 		// RoPE, keys and values into each row's cache, then attention.
 		b.normRows(pool, xb, x, ly.AttnNorm, d, n, c.NormEps)
-		b.proj = projTask{out: [3][]float32{q, k, v}, w: [3]*kernels.Mat{&ly.WQ, &ly.WK, &ly.WV}, x: xb, n: n}
-		b.proj.run(pool)
+		b.proj = projTask{out: [3][]float32{q, k, v}, w: [3]*kernels.Mat{&ly.WQ, &ly.WK, &ly.WV}}
+		b.proj.run(pool, &b.acts, xb, n)
 		for i := 0; i < n; i++ {
 			qi, ki, vi := q[i*qd:(i+1)*qd], k[i*kvd:(i+1)*kvd], v[i*kvd:(i+1)*kvd]
 			if a.QKVBias {
@@ -122,16 +123,17 @@ func (b *stepBufs) blocks(m *Model, pool *kernels.Pool, n int) {
 
 		// Feed-forward: norm, SwiGLU(gate, up), down.
 		b.normRows(pool, xb, x, ly.FFNNorm, d, n, c.NormEps)
-		b.ffn = gateUpTask{h: hb, g: hb2, w1: &ly.W1, w3: &ly.W3, x: xb, n: n}
-		b.ffn.run(pool)
+		b.ffn = gateUpTask{h: hb, g: hb2, w1: &ly.W1, w3: &ly.W3, n: n}
+		b.ffn.run(pool, &b.acts, xb)
 		b.matMul(pool, xb2, &ly.W2, hb, n)
 		kernels.Add(x, xb2)
 	}
 }
 
 func (b *stepBufs) matMul(pool *kernels.Pool, out []float32, w *kernels.Mat, x []float32, n int) {
-	b.mm = matMulTask{out, w, x, n}
-	b.mm.run(pool)
+	b.mm = matMulTask{out: out, w: w}
+	b.acts.prepare(x, n, []*kernels.Mat{w}, b.mm.act[:])
+	pool.Run(w.Rows, rowAlign(w), &b.mm)
 }
 
 // normRows writes RMSNorm(src[i]) into dst[i] for n rows: inline for one
@@ -172,13 +174,10 @@ func (t *attnTask) Run(lo, hi int) {
 type matMulTask struct {
 	out []float32
 	w   *kernels.Mat
-	x   []float32
-	n   int
+	act [1]*kernels.Act // the n inputs, converted for w's type
 }
 
-func (t *matMulTask) Run(lo, hi int) { kernels.MatMul(t.out, t.w, t.x, t.n, lo, hi) }
-
-func (t *matMulTask) run(pool *kernels.Pool) { pool.Run(t.w.Rows, rowAlign(t.w), t) }
+func (t *matMulTask) Run(lo, hi int) { kernels.MatMulAct(t.out, t.w, t.act[0], lo, hi) }
 
 // normRowsTask applies RMSNorm to each row of a batch: dst[t] = norm(src[t]).
 type normRowsTask struct {

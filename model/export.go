@@ -18,22 +18,25 @@ type ExportReport struct {
 	Bytes    int64    // bytes written
 }
 
-// WriteGGUF writes m as a GGUF v3 file of the llama architecture whose
-// weight matrices have type typ (F32, F16 or Q8_0; norm vectors stay F32, as
-// llama.cpp keeps them). Q8_0 needs rows of a multiple of 32 values: a
-// matrix whose rows are not is written as F16 instead, and named in the
-// report (stories260K's hidden size 172 is such a case). The vocabulary, if
-// any, is written as GGUF tokenizer metadata, so the file runs on its own.
-func WriteGGUF(m *Model, typ kernels.DType, w io.Writer) (ExportReport, error) {
+// WriteGGUF writes m as a GGUF v3 file of its architecture whose weight
+// matrices have the types of file type ft (every matrix of one type, or a
+// K-quant mix such as Q4_K_M: see FileType.TypeOf; norms, biases and RoPE
+// factors stay F32, as llama.cpp keeps them). A matrix whose rows are not
+// whole blocks of the file's type gets llama-quantize's fallback type,
+// named in the report (stories260K's hidden size 172 takes F16 in Q8_0).
+// The vocabulary, if any, is written as GGUF metadata, so the file runs on
+// its own.
+func WriteGGUF(m *Model, ft FileType, w io.Writer) (ExportReport, error) {
 	var rep ExportReport
 	c := m.Config
 	g := gguf.NewWriter()
 	kvs := []gguf.KV{
 		{Key: "general.architecture", Value: c.ArchName()},
 		{Key: "general.name", Value: strings.TrimSuffix(baseName(m.Path), ".bin")},
-		{Key: "general.file_type", Value: uint32(fileType(typ))},
+		{Key: "general.file_type", Value: uint32(ft.ID)},
 	}
 	kvs = append(kvs, archKVs(c)...)
+	kvs = append(kvs, quantKVs(ft)...)
 	if v := m.Vocab; v != nil {
 		pieces := v.Pieces
 		if v.SpaceMarker() == tokenizer.SpaceLlama2C {
@@ -61,15 +64,15 @@ func WriteGGUF(m *Model, typ kernels.DType, w io.Writer) (ExportReport, error) {
 		rep.Tensors++
 		return g.AddTensorF32(name, []uint64{uint64(len(x))}, x)
 	}
-	mat := func(name string, src *kernels.Mat) error {
-		t := typ
-		if t == kernels.Q8_0 && src.Cols%kernels.Q8Block != 0 {
-			t = kernels.F16
-			rep.Fallback = append(rep.Fallback, name)
+	tied := m.SharedClassifier()
+	mat := func(name string, layer int, src *kernels.Mat) error {
+		t := ft.TypeOf(name, layer, src.Cols, c, tied)
+		if src.Cols%ft.Base.BlockSize() != 0 {
+			rep.Fallback = append(rep.Fallback, name+" ("+t.String()+")")
 		}
 		rep.Tensors++
 		dims := []uint64{uint64(src.Cols), uint64(src.Rows)}
-		return g.AddTensor(name, ggufType(t), dims, func(out io.Writer) error {
+		return g.AddTensor(name, gguf.TensorType(t.GGMLType()), dims, func(out io.Writer) error {
 			row := make([]float32, src.Cols)
 			buf := make([]byte, t.RowBytes(src.Cols))
 			for r := 0; r < src.Rows; r++ {
@@ -83,14 +86,14 @@ func WriteGGUF(m *Model, typ kernels.DType, w io.Writer) (ExportReport, error) {
 		})
 	}
 	wt := &m.Weights
-	if err := mat("token_embd.weight", &wt.TokEmb); err != nil {
+	if err := mat("token_embd.weight", -1, &wt.TokEmb); err != nil {
 		return rep, err
 	}
 	if err := vec("output_norm.weight", wt.FinalNorm); err != nil {
 		return rep, err
 	}
 	if !m.SharedClassifier() {
-		if err := mat("output.weight", &wt.Output); err != nil {
+		if err := mat("output.weight", -1, &wt.Output); err != nil {
 			return rep, err
 		}
 	}
@@ -103,7 +106,7 @@ func WriteGGUF(m *Model, typ kernels.DType, w io.Writer) (ExportReport, error) {
 		l := &wt.Layers[i]
 		p := fmt.Sprintf("blk.%d.", i)
 		for _, e := range l.mats(m.Config) {
-			if err := mat(p+e.name+".weight", e.mat); err != nil {
+			if err := mat(p+e.name+".weight", i, e.mat); err != nil {
 				return rep, err
 			}
 		}
@@ -118,7 +121,6 @@ func WriteGGUF(m *Model, typ kernels.DType, w io.Writer) (ExportReport, error) {
 	return rep, err
 }
 
-// encodeRow writes one row of float32 values in type t into dst.
 // archKVs are the hyperparameters of c under its architecture's prefix, in
 // the order llama.cpp's converters write them.
 func archKVs(c Config) []gguf.KV {
@@ -159,72 +161,36 @@ func vocabKVs(v *tokenizer.Vocab, pieces []string, types []int32) []gguf.KV {
 	}
 }
 
+// encodeRow writes one row of float32 values in type t into dst.
 func encodeRow(dst []byte, row []float32, t kernels.DType) {
-	switch t {
-	case kernels.F32:
+	if t == kernels.F32 {
 		for i, v := range row {
 			b := math.Float32bits(v)
 			dst[4*i], dst[4*i+1], dst[4*i+2], dst[4*i+3] = byte(b), byte(b>>8), byte(b>>16), byte(b>>24)
 		}
-	case kernels.F16:
-		for i, v := range row {
-			h := kernels.F32ToF16(v)
-			dst[2*i], dst[2*i+1] = byte(h), byte(h>>8)
-		}
-	case kernels.Q8_0:
-		QuantizeQ8Row(dst, row)
+		return
 	}
+	kernels.QuantizeRow(t, dst, row)
 }
 
 // QuantizeQ8Row encodes row (a multiple of 32 values) as Q8_0 blocks into
 // dst: per block the scale d = max|x|/127 as F16, then round(x/d) as int8,
 // the rounding llama.cpp's reference quantizer uses (to nearest, ties away
 // from zero).
-func QuantizeQ8Row(dst []byte, row []float32) {
-	for b := 0; b < len(row)/kernels.Q8Block; b++ {
-		x := row[b*kernels.Q8Block : (b+1)*kernels.Q8Block]
-		blk := dst[b*kernels.Q8BlockBytes : (b+1)*kernels.Q8BlockBytes]
-		var amax float32
-		for _, v := range x {
-			amax = max(amax, float32(math.Abs(float64(v))))
-		}
-		d := amax / 127
-		var inv float32
-		if d != 0 {
-			inv = 1 / d
-		}
-		h := kernels.F32ToF16(d)
-		blk[0], blk[1] = byte(h), byte(h>>8)
-		for j, v := range x {
-			blk[2+j] = byte(int8(math.Round(float64(v * inv))))
-		}
-	}
-}
-
-func ggufType(t kernels.DType) gguf.TensorType {
-	switch t {
-	case kernels.F16:
-		return gguf.F16
-	case kernels.Q8_0:
-		return gguf.Q8_0
-	}
-	return gguf.F32
-}
-
-// fileType is llama.cpp's general.file_type: 0 all F32, 1 mostly F16, 7 mostly Q8_0.
-func fileType(t kernels.DType) int {
-	switch t {
-	case kernels.F16:
-		return 1
-	case kernels.Q8_0:
-		return 7
-	}
-	return 0
-}
+func QuantizeQ8Row(dst []byte, row []float32) { kernels.QuantizeRow(kernels.Q8_0, dst, row) }
 
 func baseName(p string) string {
 	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
 		return p[i+1:]
 	}
 	return p
+}
+
+// quantKVs is general.quantization_version (2, ggml's current block
+// layouts), which llama-quantize writes into every file it converts.
+func quantKVs(ft FileType) []gguf.KV {
+	if ft.Base == kernels.F32 {
+		return nil
+	}
+	return []gguf.KV{{Key: "general.quantization_version", Value: uint32(2)}}
 }

@@ -51,7 +51,9 @@ func meanNLL(logits [][]float32, ids []int) float64 {
 func roundTrip(t *testing.T, m *model.Model, typ kernels.DType) (*model.Model, model.ExportReport) {
 	t.Helper()
 	var buf bytes.Buffer
-	rep, err := model.WriteGGUF(m, typ, &buf)
+	ft, err := model.ParseFileType(typ.String())
+	require.NoError(t, err)
+	rep, err := model.WriteGGUF(m, ft, &buf)
 	require.NoError(t, err)
 	assert.Equal(t, int64(buf.Len()), rep.Bytes)
 	p := filepath.Join(t.TempDir(), "m.gguf")

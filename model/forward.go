@@ -103,17 +103,45 @@ func (s *State) Context() int { return s.ctx }
 // Model is the model the State runs.
 func (s *State) Model() *Model { return s.m }
 
+// actSet holds the inputs of one product step converted for the weight
+// types of its matrices (kernels.Act): the conversion that llama.cpp does
+// before each product, done once per matrix group and token, not per row
+// range. Matrices of one type share one conversion.
+type actSet [3]kernels.Act
+
+// prepare converts x (n rows) for each matrix of ws (up to the first nil)
+// and sets acts[i] to the input of ws[i].
+func (s *actSet) prepare(x []float32, n int, ws []*kernels.Mat, acts []*kernels.Act) {
+	for i, w := range ws {
+		if w == nil {
+			break
+		}
+		acts[i] = nil
+		for j := 0; j < i; j++ {
+			if ws[j].Type == w.Type {
+				acts[i] = acts[j]
+				break
+			}
+		}
+		if acts[i] == nil {
+			s[i].Prepare(w.Type, x, n, w.Cols)
+			acts[i] = &s[i]
+		}
+	}
+}
+
 // matVecTask is a matrix-vector product split by rows over the pool.
 type matVecTask struct {
 	out []float32
 	w   *kernels.Mat
-	x   []float32
+	act [1]*kernels.Act
 }
 
-func (t *matVecTask) Run(lo, hi int) { kernels.MatVec(t.out, t.w, t.x, lo, hi) }
+func (t *matVecTask) Run(lo, hi int) { kernels.MatMulAct(t.out, t.w, t.act[0], lo, hi) }
 
 func (s *State) matVec(out []float32, w *kernels.Mat, x []float32) {
-	s.mv = matVecTask{out, w, x}
+	s.mv = matVecTask{out: out, w: w}
+	s.step.acts.prepare(x, 1, []*kernels.Mat{w}, s.mv.act[:])
 	s.pool.Run(w.Rows, rowAlign(w), &s.mv)
 }
 
@@ -124,8 +152,7 @@ func (s *State) matVec(out []float32, w *kernels.Mat, x []float32) {
 type projTask struct {
 	out [3][]float32 // out[i] is (n, w[i].Rows)
 	w   [3]*kernels.Mat
-	x   []float32 // (n, cols)
-	n   int
+	act [3]*kernels.Act // w[i]'s input, the n vectors converted for its type
 }
 
 func (t *projTask) Run(lo, hi int) {
@@ -137,15 +164,17 @@ func (t *projTask) Run(lo, hi int) {
 		// rows [base, base+w.Rows) of the stacked task are this matrix's
 		a, b := max(lo, base), min(hi, base+w.Rows)
 		if a < b {
-			kernels.MatMul(t.out[i], w, t.x, t.n, a-base, b-base)
+			kernels.MatMulAct(t.out[i], w, t.act[i], a-base, b-base)
 		}
 		base += w.Rows
 	}
 }
 
-// run computes the products over pool: inline on the caller when the
-// matrices are so small that a hand-off costs more than the work.
-func (t *projTask) run(pool *kernels.Pool) {
+// run converts x (n, cols) for the matrices and computes the products over
+// pool: inline on the caller when the matrices are so small that a
+// hand-off costs more than the work.
+func (t *projTask) run(pool *kernels.Pool, acts *actSet, x []float32, n int) {
+	acts.prepare(x, n, t.w[:], t.act[:])
 	rows := 0
 	for _, w := range t.w {
 		if w != nil {
@@ -166,20 +195,23 @@ func (t *projTask) run(pool *kernels.Pool) {
 type gateUpTask struct {
 	h, g   []float32 // (n, hidden_dim): gate then SwiGLU output, and up
 	w1, w3 *kernels.Mat
-	x      []float32 // (n, dim)
+	act    [2]*kernels.Act
 	n      int
 }
 
 func (t *gateUpTask) Run(lo, hi int) {
-	kernels.MatMul(t.h, t.w1, t.x, t.n, lo, hi)
-	kernels.MatMul(t.g, t.w3, t.x, t.n, lo, hi)
+	kernels.MatMulAct(t.h, t.w1, t.act[0], lo, hi)
+	kernels.MatMulAct(t.g, t.w3, t.act[1], lo, hi)
 	hd := t.w1.Rows
 	for i := 0; i < t.n; i++ {
 		kernels.SwiGLU(t.h[i*hd+lo:i*hd+hi], t.g[i*hd+lo:i*hd+hi])
 	}
 }
 
-func (t *gateUpTask) run(pool *kernels.Pool) { pool.Run(t.w1.Rows, rowAlign(t.w1), t) }
+func (t *gateUpTask) run(pool *kernels.Pool, acts *actSet, x []float32) {
+	acts.prepare(x, t.n, []*kernels.Mat{t.w1, t.w3}, t.act[:])
+	pool.Run(t.w1.Rows, rowAlign(t.w1), t)
+}
 
 // rowAlign is the granule of the row split: 16 rows, so that two workers
 // never write the same 64-byte cache line of the output, and the whole

@@ -310,13 +310,20 @@ func ggufTensor(f *gguf.File, name string, dims ...int) (*gguf.TensorInfo, []byt
 	if !same {
 		return nil, nil, fmt.Errorf("tensor %s has ne %v, the config needs %v", name, ti.Dims, dims)
 	}
-	switch ti.Type {
-	case gguf.F32, gguf.F16, gguf.Q8_0:
-	default:
-		return nil, nil, fmt.Errorf("tensor %s has type %s, which degen does not support yet", name, ti.Type)
+	if _, err := kernels.DTypeFromGGML(uint32(ti.Type)); err != nil {
+		return nil, nil, fmt.Errorf("tensor %s has type %s, which degen does not support (supported: %s)", name, ti.Type, supportedTypes())
 	}
 	b, err := f.TensorData(ti)
 	return ti, b, err
+}
+
+// supportedTypes lists the tensor types degen reads, for errors.
+func supportedTypes() string {
+	var names []string
+	for _, t := range kernels.DTypes() {
+		names = append(names, t.String())
+	}
+	return strings.Join(names, ", ")
 }
 
 // ggufMat views a (rows, cols) matrix, stored with ne = [cols, rows].
@@ -325,13 +332,17 @@ func ggufMat(f *gguf.File, name string, rows, cols int) (kernels.Mat, error) {
 	if err != nil {
 		return kernels.Mat{}, err
 	}
-	switch ti.Type {
-	case gguf.F16:
-		return kernels.Mat{Type: kernels.F16, Rows: rows, Cols: cols, Raw: b}, nil
-	case gguf.Q8_0:
-		return kernels.Mat{Type: kernels.Q8_0, Rows: rows, Cols: cols, Raw: b}, nil
+	t, err := kernels.DTypeFromGGML(uint32(ti.Type))
+	if err != nil {
+		return kernels.Mat{}, err
 	}
-	return kernels.NewF32(viewF32(b), rows, cols), nil
+	if t == kernels.F32 {
+		return kernels.NewF32(viewF32(b), rows, cols), nil
+	}
+	if cols%t.BlockSize() != 0 {
+		return kernels.Mat{}, fmt.Errorf("tensor %s: rows of %d values are not whole %s blocks of %d", name, cols, t, t.BlockSize())
+	}
+	return kernels.NewRaw(t, b, rows, cols), nil
 }
 
 // ggufVec views a vector of n float32s (an F16 one is converted).
@@ -350,7 +361,7 @@ func ggufVec(f *gguf.File, name string, n int) ([]float32, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("tensor %s is a norm vector and must be F32 or F16, not %s", name, ti.Type)
+	return nil, fmt.Errorf("tensor %s is a vector and must be F32 or F16, not %s", name, ti.Type)
 }
 
 // ggufVocab fills m.Vocab from the tokenizer.ggml.* metadata

@@ -323,10 +323,10 @@ func TestGGUFModelErrors(t *testing.T) {
 	}{
 		{"unsupported type", ggufEdit{tensor: func(ti *gguf.TensorInfo, b []byte) (gguf.TensorType, []uint64, []byte) {
 			if ti.Name == "blk.0.attn_q.weight" {
-				return gguf.Q4_0, ti.Dims, make([]byte, len(b)/4/32*18)
+				return gguf.IQ4_NL, ti.Dims, make([]byte, len(b)/4/32*18)
 			}
 			return ti.Type, ti.Dims, b
-		}}, "tensor blk.0.attn_q.weight has type Q4_0, which degen does not support yet"},
+		}}, "tensor blk.0.attn_q.weight has type IQ4_NL, which degen does not support (supported: F32, F16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, BF16)"},
 		{"missing tensor", ggufEdit{tensor: func(ti *gguf.TensorInfo, b []byte) (gguf.TensorType, []uint64, []byte) {
 			if ti.Name == "blk.2.ffn_up.weight" {
 				return 0, nil, nil

@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/degen-llm/degen/kernels"
 	"github.com/degen-llm/degen/model/gguf"
 	"github.com/degen-llm/degen/model/tokenizer"
 )
@@ -112,9 +111,10 @@ type Synthetic struct {
 	// Untied writes a separate classifier instead of sharing the token
 	// embedding.
 	Untied bool
-	// Type is the type of the GGUF weight matrices (F32 when zero); norms,
-	// biases and RoPE factors stay F32, as in llama.cpp's files.
-	Type kernels.DType
+	// Type is the file type of the GGUF weight matrices (all F32 when
+	// zero): one type, or a mix such as Q4_K_M; norms, biases and RoPE
+	// factors stay F32, as in llama.cpp's files.
+	Type FileType
 	// Llama3Rope, when set, writes rope_freqs.weight (GGUF only).
 	Llama3Rope *Llama3Rope
 	// VocabKVs replace the synthetic vocabulary's tokenizer.* metadata,
@@ -354,9 +354,10 @@ func (s *Synthetic) writeGGUF(w io.Writer) error {
 	kvs := []gguf.KV{
 		{Key: "general.architecture", Value: c.ArchName()},
 		{Key: "general.name", Value: fmt.Sprintf("synthetic seed %d", s.Seed)},
-		{Key: "general.file_type", Value: uint32(fileType(s.Type))},
+		{Key: "general.file_type", Value: uint32(s.Type.ID)},
 	}
 	kvs = append(kvs, archKVs(c)...)
+	kvs = append(kvs, quantKVs(s.Type)...)
 	if s.VocabKVs != nil {
 		kvs = append(kvs, s.VocabKVs...)
 	} else {
@@ -372,12 +373,12 @@ func (s *Synthetic) writeGGUF(w io.Writer) error {
 	vec := func(name, kind string, layer, n int) error {
 		return g.AddTensor(name, gguf.F32, []uint64{uint64(n)}, func(out io.Writer) error { return s.gen(out, kind, layer, n) })
 	}
+	if s.Type.Name == "" {
+		s.Type = FileTypes[0] // f32
+	}
 	mat := func(name, kind string, layer, rows, cols int) error {
-		t := s.Type
-		if cols%blockSize(t) != 0 {
-			t = kernels.F16 // as WriteGGUF: rows that do not fill the type's blocks
-		}
-		return g.AddTensor(name, ggufType(t), []uint64{uint64(cols), uint64(rows)}, func(out io.Writer) error {
+		t := s.Type.TypeOf(name, layer, cols, c, !s.Untied) // (layer is 0, not a block, for the embedding and classifier, which TypeOf tells by name)
+		return g.AddTensor(name, gguf.TensorType(t.GGMLType()), []uint64{uint64(cols), uint64(rows)}, func(out io.Writer) error {
 			buf := make([]byte, t.RowBytes(cols))
 			return s.rows(kind, layer, rows, cols, func(row []float32) error {
 				encodeRow(buf, row, t)
@@ -513,15 +514,6 @@ func (s *Synthetic) WriteTokenizer(w io.Writer) error {
 	return bw.Flush() // bufio errors are sticky: Flush reports any
 }
 
-// blockSize is how many values one block of type t holds: a row must be a
-// whole number of blocks.
-func blockSize(t kernels.DType) int {
-	if t == kernels.Q8_0 {
-		return kernels.Q8Block
-	}
-	return 1
-}
-
 // UseHFVocab makes the model carry the real vocabulary of a Hugging Face
 // tokenizer.json file or folder (with its tokenizer_config.json chat
 // template), padded with unused pieces to the Config's VocabSize as
@@ -547,7 +539,7 @@ func (s *Synthetic) UseHFVocab(path string) error {
 // "f16", "q8_0", ...), written directly in that type: the multi-gigabyte
 // F32 file of a 1B model is never needed to make its Q8_0 one.
 func SynthPresetFile(dir string, p Preset, seed uint64, typ string) (string, error) {
-	t, err := kernels.ParseDType(typ)
+	t, err := ParseFileType(typ)
 	if err != nil {
 		return "", err
 	}

@@ -150,7 +150,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		kong.Exit(func(c int) { panic(exitSignal{c}) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Bind(io),
-		kong.Vars{"shapes": model.PresetNames()},
+		kong.Vars{"shapes": model.PresetNames(), "filetypes": model.FileTypeNames()},
 	)
 	if err != nil {
 		fmt.Fprintf(stderr, "degen: internal error: %v\n", err)

@@ -5,7 +5,6 @@ import (
 	stdio "io"
 	"strings"
 
-	"github.com/degen-llm/degen/kernels"
 	"github.com/degen-llm/degen/model"
 )
 
@@ -21,7 +20,7 @@ type ModelSynthCmd struct {
 	HeadSize int    `help:"Override the head size (default dim/heads, or the preset's)."`
 	Vocab    int    `help:"Override the vocabulary size."`
 	Context  int    `help:"Override the context length."`
-	Type     string `enum:"f32,f16,q8_0" default:"f32" help:"Weight type of the matrices (${enum}; GGUF only); norms and biases stay F32. Other types: degen model quantize."`
+	Type     string `default:"f32" help:"File type of the matrices, as llama-quantize names them (${filetypes}; GGUF only): one type, or a K-quant mix (q4_k_m: Q4_K, with Q6_K for the classifier and some attn_v and ffn_down); norms and biases stay F32."`
 	Tokens   string `name:"vocab-from" placeholder:"DIR" help:"Carry this real vocabulary: a Hugging Face tokenizer.json file or its folder (with tokenizer_config.json and its chat template); padded to the model's vocabulary size. GGUF only." type:"path"`
 	Untied   bool   `help:"Write a separate classifier instead of sharing the token embedding."`
 	Format   string `enum:"gguf,llama2c,llama2c-v1" default:"gguf" help:"File format (${enum})."`
@@ -77,7 +76,7 @@ func (c *ModelSynthCmd) Run(g *Globals, io *IO) error {
 	if format != model.FormatGGUF && (c.Type != "f32" || c.Tokens != "" || cfg.ArchName() != "llama" || cfg.HeadSize != 0) {
 		return usagef("--type, --vocab-from, other architectures and head sizes need --format gguf")
 	}
-	if s.Type, err = kernels.ParseDType(c.Type); err != nil {
+	if s.Type, err = model.ParseFileType(c.Type); err != nil {
 		return usagef("%v", err)
 	}
 	if c.Tokens != "" {
@@ -94,7 +93,7 @@ func (c *ModelSynthCmd) Run(g *Globals, io *IO) error {
 
 // ModelQuantizeCmd rewrites a model as GGUF of another weight type.
 type ModelQuantizeCmd struct {
-	Type      string `enum:"q8_0,f16,f32" default:"q8_0" help:"Weight type of the matrices (${enum}); norms stay F32."`
+	Type      string `default:"q8_0" help:"File type, as llama-quantize names them (${filetypes}): one weight type for every matrix, or a K-quant mix (q4_k_m, q5_k_m, q3_k_m, ...) that gives the classifier and some attn_v and ffn_down matrices more bits, with llama-quantize's rules; norms and biases stay F32."`
 	Tokenizer string `help:"Tokenizer file of a llama2.c checkpoint (default: found next to it)." type:"path"`
 	In        string `arg:"" help:"Input model (llama2.c or GGUF) or known name."`
 	Out       string `arg:"" help:"Output GGUF file." type:"path"`
@@ -102,20 +101,25 @@ type ModelQuantizeCmd struct {
 
 // Help shows examples.
 func (c *ModelQuantizeCmd) Help() string {
-	return `Q8_0 stores blocks of 32 weights as int8 with one F16 scale (8.5 bits per
-weight, GGUF's layout); a matrix whose rows are not a multiple of 32 is written
-as F16 and named on stderr. The vocabulary is copied into the GGUF metadata.
+	return `Every type is stored in ggml's block layout (Q8_0: blocks of 32 int8 weights with
+one F16 scale; the K-quants: super-blocks of 256) and quantised with ggml's
+reference quantizers (no importance matrix), so that the bytes are those
+llama-quantize writes. A matrix whose rows are not whole blocks of its type gets
+llama-quantize's fallback type (Q5_0 for Q4_K, Q8_0 for Q6_K, F16 for rows not a
+multiple of 32) and is named on stderr. The vocabulary and chat template are
+copied into the GGUF metadata.
 
 Examples:
   degen model quantize --type q8_0 stories15M.bin stories15M-q8_0.gguf
+  degen model quantize --type q4_k_m qwen2.5-0.5b-f32.gguf qwen2.5-0.5b-q4_k_m.gguf
   degen model quantize --type f16 ../shared/models/stories260K.bin /tmp/s260k-f16.gguf`
 }
 
 // Run quantizes.
 func (c *ModelQuantizeCmd) Run(g *Globals, io *IO) error {
-	typ, err := kernels.ParseDType(c.Type)
+	ft, err := model.ParseFileType(c.Type)
 	if err != nil {
-		return err
+		return usagef("%v", err)
 	}
 	path, err := resolveModel(c.In)
 	if err != nil {
@@ -128,14 +132,14 @@ func (c *ModelQuantizeCmd) Run(g *Globals, io *IO) error {
 	defer m.Close()
 	var rep model.ExportReport
 	err = model.WriteFileAtomic(c.Out, func(w stdio.Writer) (err error) {
-		rep, err = model.WriteGGUF(m, typ, w)
+		rep, err = model.WriteGGUF(m, ft, w)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Out, err)
 	}
 	if len(rep.Fallback) > 0 {
-		g.logf(io, "%d matrices have rows that are not a multiple of 32 and were written as F16: %s", len(rep.Fallback), strings.Join(rep.Fallback, ", "))
+		g.logf(io, "%d matrices have rows that are not whole %s blocks and took a fallback type: %s", len(rep.Fallback), ft.Base, strings.Join(rep.Fallback, ", "))
 	}
 	g.logf(io, "wrote %s: %d tensors, %s bytes (%s)", c.Out, rep.Tensors, commas(rep.Bytes), strings.ToUpper(c.Type))
 	return nil

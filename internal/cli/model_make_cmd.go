@@ -18,10 +18,10 @@ type ModelSynthCmd struct {
 	Heads    int    `help:"Override the number of heads."`
 	KVHeads  int    `help:"Override the number of key/value heads."`
 	HeadSize int    `help:"Override the head size (default dim/heads, or the preset's)."`
-	Vocab    int    `help:"Override the vocabulary size."`
+	Vocab    int    `name:"vocab-size" help:"Override the vocabulary size."`
 	Context  int    `help:"Override the context length."`
 	Type     string `default:"f32" help:"File type of the matrices, as llama-quantize names them (${filetypes}; GGUF only): one type, or a K-quant mix (q4_k_m: Q4_K, with Q6_K for the classifier and some attn_v and ffn_down); norms and biases stay F32."`
-	Tokens   string `name:"vocab-from" placeholder:"DIR" help:"Carry this real vocabulary: a Hugging Face tokenizer.json file or its folder (with tokenizer_config.json and its chat template); padded to the model's vocabulary size. GGUF only." type:"path"`
+	Tokens   string `name:"vocab" placeholder:"DIR" help:"Carry this real vocabulary: a Hugging Face tokenizer.json file or its folder (with tokenizer_config.json and its chat template); padded to the model's vocabulary size. GGUF only." type:"path"`
 	Untied   bool   `help:"Write a separate classifier instead of sharing the token embedding."`
 	Format   string `enum:"gguf,llama2c,llama2c-v1" default:"gguf" help:"File format (${enum})."`
 	Seed     uint64 `default:"1" help:"Seed of the weights: the same command writes the same bytes."`
@@ -32,15 +32,15 @@ type ModelSynthCmd struct {
 func (c *ModelSynthCmd) Help() string {
 	return `Synthetic models have the exact shapes, and so the exact cost per token, of
 real ones; their text is meaningless. GGUF files carry a synthetic SentencePiece
-vocabulary, or a real one with --vocab-from; llama2.c files of the 32000-token
+vocabulary, or a real one with --vocab; llama2.c files of the 32000-token
 shapes run with the Llama 2 tokenizer.bin.
 
 Examples:
   degen model synth --shape stories15M -o /tmp/s15m.gguf
   degen model synth --shape stories110M --format llama2c -o /tmp/s110m.bin
-  degen model synth --shape qwen2.5-0.5b --vocab-from ../shared/models/vocab/qwen2.5 -o /tmp/qwen.gguf
+  degen model synth --shape qwen2.5-0.5b --vocab ../shared/models/vocab/qwen2.5 -o /tmp/qwen.gguf
   degen model synth --shape qwen3-0.6b --layers 2 --dim 128 --heads 4 --kv-heads 2 --hidden 256 \
-      --vocab-from ../shared/models/vocab/qwen3 --type q8_0 -o /tmp/tiny-qwen3.gguf`
+      --vocab ../shared/models/vocab/qwen3 --type q8_0 -o /tmp/tiny-qwen3.gguf`
 }
 
 // Run writes the model.
@@ -74,7 +74,7 @@ func (c *ModelSynthCmd) Run(g *Globals, io *IO) error {
 	}
 	format := map[string]string{"gguf": model.FormatGGUF, "llama2c": model.FormatLlama2CLegacy, "llama2c-v1": model.FormatLlama2CV1}[c.Format]
 	if format != model.FormatGGUF && (c.Type != "f32" || c.Tokens != "" || cfg.ArchName() != "llama" || cfg.HeadSize != 0) {
-		return usagef("--type, --vocab-from, other architectures and head sizes need --format gguf")
+		return usagef("--type, --vocab, other architectures and head sizes need --format gguf")
 	}
 	if s.Type, err = model.ParseFileType(c.Type); err != nil {
 		return usagef("%v", err)

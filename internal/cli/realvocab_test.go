@@ -41,7 +41,7 @@ func tinyQwen(t *testing.T) string {
 		qwenPath = filepath.Join(qwenDir, "tiny-qwen2.gguf")
 		var stdout, stderr bytes.Buffer
 		code := Main([]string{"model", "synth", "-q", "--shape", "qwen2.5-0.5b", "--layers", "2", "--dim", "64", "--heads", "4",
-			"--kv-heads", "2", "--hidden", "128", "--type", "q8_0", "--seed", "7", "--vocab-from", vocab, "-o", qwenPath}, nil, &stdout, &stderr)
+			"--kv-heads", "2", "--hidden", "128", "--type", "q8_0", "--seed", "7", "--vocab", vocab, "-o", qwenPath}, nil, &stdout, &stderr)
 		if code != 0 {
 			qwenErr = &usageError{stderr.String()}
 		}

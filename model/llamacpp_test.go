@@ -36,9 +36,9 @@ type parityCase struct {
 	Name   string
 	Preset string // synthetic: the preset whose RoPE scaling applies
 	Config struct {
-		Architecture                                                            string
+		Architecture                                                           string
 		Dim, HiddenDim, NLayers, NHeads, NKVHeads, HeadDim, VocabSize, Context int
-		RopeTheta, RMSNormEps                                                   float32
+		RopeTheta, RMSNormEps                                                  float32
 	}
 	Seed   uint64
 	File   string // or a file of ../shared/models, quantised

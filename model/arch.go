@@ -22,6 +22,15 @@ type Arch struct {
 	// QKNorm: each head of q and of k is RMS-normalised with its own
 	// weights (attn_q_norm, attn_k_norm; head_dim each) before RoPE.
 	QKNorm bool
+	// EmbedScale multiplies the token embeddings by sqrt(dim) (Gemma).
+	EmbedScale bool
+	// GELU: the feed-forward gate is GELU (tanh form) instead of SiLU
+	// (GeGLU, Gemma), with llama.cpp's rounding of it (kernels.GeGLU).
+	GELU bool
+	// PostNorms: the attention output and the feed-forward output are
+	// RMS-normalised (attn_post_norm, ffn_post_norm) before their
+	// residual additions (Gemma 2 and 3).
+	PostNorms bool
 }
 
 // Archs are the supported architectures, by the name GGUF's
@@ -34,6 +43,17 @@ var Archs = map[string]Arch{
 	"qwen2": {Name: "qwen2", RopeNeox: true, QKVBias: true},
 	// qwen3: Qwen3 (dense).
 	"qwen3": {Name: "qwen3", RopeNeox: true, QKNorm: true},
+	// gemma3: Gemma 3 (text). Most layers attend to a sliding window of
+	// Config.Window positions with their own RoPE base; every
+	// Config.SWAPeriod-th layer attends to the whole context.
+	"gemma3": {Name: "gemma3", RopeNeox: true, QKNorm: true, EmbedScale: true, GELU: true, PostNorms: true},
+}
+
+// local reports whether layer l attends to a sliding window: all but
+// every SWAPeriod-th layer, when the config has a window (Gemma 3's five
+// local layers to one global one).
+func (c Config) local(l int) bool {
+	return c.Window > 0 && c.SWAPeriod > 0 && l%c.SWAPeriod < c.SWAPeriod-1
 }
 
 // ArchName is c's architecture name ("llama" when unset).

@@ -77,6 +77,7 @@ func (b *Batch) Forward(states []*State, tokens, pos []int) {
 	}
 	logits := b.logits[:n*c.VocabSize]
 	st.matMul(b.pool, logits, &m.Weights.Output, hidden, n)
+	softcap(logits, c.LogitSoftcap)
 	for i, s := range states {
 		copy(s.Hidden, hidden[i*d:(i+1)*d])
 		copy(s.Logits, logits[i*c.VocabSize:(i+1)*c.VocabSize])

@@ -32,6 +32,8 @@ type stepBufs struct {
 	k, v     []float32 // (rows, kv_dim) this step's keys and values
 	hb, hb2  []float32 // (rows, hidden_dim) gate (then SwiGLU) and up
 	cos, sin []float32 // (rows, head_dim/2) each row's RoPE rotation
+	cosL     []float32 // (rows, head_dim/2) the same for local layers (Gemma 3), when the model has them
+	sinL     []float32
 	scores   []float32 // (rows*n_heads, stride) attention scores of (row, head) items
 	stride   int       // scores per item: above the largest position attended
 
@@ -57,6 +59,9 @@ func (b *stepBufs) grow(c *Config, rows, scoreFloats int) {
 		b.k, b.v = make([]float32, rows*kv), make([]float32, rows*kv)
 		b.hb, b.hb2 = make([]float32, rows*h), make([]float32, rows*h)
 		b.cos, b.sin = make([]float32, rows*hd2), make([]float32, rows*hd2)
+		if c.Window > 0 {
+			b.cosL, b.sinL = make([]float32, rows*hd2), make([]float32, rows*hd2)
+		}
 		b.states, b.pos = make([]*State, 0, rows), make([]int, 0, rows)
 	}
 	if scoreFloats > len(b.scores) {
@@ -68,8 +73,18 @@ func (b *stepBufs) grow(c *Config, rows, scoreFloats int) {
 func (b *stepBufs) load(m *Model, i, token int, s *State, pos int) {
 	c := &m.Config
 	d, hd2 := c.Dim, c.HeadDim()/2
-	m.Weights.TokEmb.Row(b.x[i*d:(i+1)*d], token)
+	x := b.x[i*d : (i+1)*d]
+	m.Weights.TokEmb.Row(x, token)
+	if c.arch().EmbedScale {
+		sc := float32(math.Sqrt(float64(d)))
+		for j := range x {
+			x[j] *= sc
+		}
+	}
 	s.rotation(b.cos[i*hd2:(i+1)*hd2], b.sin[i*hd2:(i+1)*hd2], pos)
+	if s.invLoc != nil {
+		rotate(b.cosL[i*hd2:(i+1)*hd2], b.sinL[i*hd2:(i+1)*hd2], s.invLoc, pos, 1)
+	}
 }
 
 // blocks runs the first n loaded rows through every layer, leaving the
@@ -87,6 +102,10 @@ func (b *stepBufs) blocks(m *Model, pool *kernels.Pool, n int) {
 	}
 	for l := range m.Weights.Layers {
 		ly := &m.Weights.Layers[l]
+		cosT, sinT := b.cos, b.sin
+		if c.local(l) {
+			cosT, sinT = b.cosL, b.sinL
+		}
 
 		// Attention: norm, q/k/v, the architecture's bias and head norms,
 		// RoPE, keys and values into each row's cache, then attention.
@@ -108,7 +127,7 @@ func (b *stepBufs) blocks(m *Model, pool *kernels.Pool, n int) {
 					kernels.RMSNorm(ki[h:h+hd], ki[h:h+hd], ly.KNorm, c.NormEps)
 				}
 			}
-			cs, sn := b.cos[i*hd2:(i+1)*hd2], b.sin[i*hd2:(i+1)*hd2]
+			cs, sn := cosT[i*hd2:(i+1)*hd2], sinT[i*hd2:(i+1)*hd2]
 			rope(qi, cs, sn)
 			rope(ki, cs, sn)
 			s := b.states[i]
@@ -117,15 +136,24 @@ func (b *stepBufs) blocks(m *Model, pool *kernels.Pool, n int) {
 			copy(s.values[off:off+kvd], vi)
 		}
 		b.attn = attnTask{b: b, layer: l, cfg: c}
+		if c.local(l) {
+			b.attn.window = c.Window
+		}
 		pool.Run(n*c.NHeads, 1, &b.attn)
 		b.matMul(pool, xb2, &ly.WO, ao, n)
+		if a.PostNorms {
+			b.normRows(pool, xb2, xb2, ly.PostAttnNorm, d, n, c.NormEps)
+		}
 		kernels.Add(x, xb2)
 
 		// Feed-forward: norm, SwiGLU(gate, up), down.
 		b.normRows(pool, xb, x, ly.FFNNorm, d, n, c.NormEps)
-		b.ffn = gateUpTask{h: hb, g: hb2, w1: &ly.W1, w3: &ly.W3, n: n}
+		b.ffn = gateUpTask{h: hb, g: hb2, w1: &ly.W1, w3: &ly.W3, n: n, gelu: a.GELU}
 		b.ffn.run(pool, &b.acts, xb)
 		b.matMul(pool, xb2, &ly.W2, hb, n)
+		if a.PostNorms {
+			b.normRows(pool, xb2, xb2, ly.PostFFNNorm, d, n, c.NormEps)
+		}
 		kernels.Add(x, xb2)
 	}
 }
@@ -150,9 +178,10 @@ func (b *stepBufs) normRows(pool *kernels.Pool, dst, src, w []float32, dim, n in
 // attnTask is causal attention for (row, head) items of a step: each row
 // attends to the cached positions 0..pos[row] of its own State.
 type attnTask struct {
-	b     *stepBufs
-	layer int
-	cfg   *Config
+	b      *stepBufs
+	layer  int
+	cfg    *Config
+	window int // > 0: attend to the last window positions only (a local layer)
 }
 
 func (t *attnTask) Run(lo, hi int) {
@@ -163,9 +192,15 @@ func (t *attnTask) Run(lo, hi int) {
 	for item := lo; item < hi; item++ {
 		i, h := item/c.NHeads, item%c.NHeads
 		s, pos := b.states[i], b.pos[i]
-		off := t.layer*s.ctx*kvd + (h/group)*hd
+		// Positions first..pos, all of them unless the layer is local
+		// (Gemma 3: a position attends to itself and the window-1 before).
+		first := 0
+		if t.window > 0 {
+			first = max(0, pos-t.window+1)
+		}
+		off := (t.layer*s.ctx+first)*kvd + (h/group)*hd
 		o := i*qd + h*hd
-		attendHead(b.ao[o:o+hd], b.q[o:o+hd], b.scores[item*b.stride:item*b.stride+pos+1], s.keys[off:], s.values[off:], kvd, scale)
+		attendHead(b.ao[o:o+hd], b.q[o:o+hd], b.scores[item*b.stride:item*b.stride+pos+1-first], s.keys[off:], s.values[off:], kvd, scale)
 	}
 }
 

@@ -137,6 +137,14 @@ func archKVs(c Config) []gguf.KV {
 		kvs = append(kvs, gguf.KV{Key: p + "attention.key_length", Value: uint32(c.HeadSize)},
 			gguf.KV{Key: p + "attention.value_length", Value: uint32(c.HeadSize)})
 	}
+	if c.Window > 0 {
+		kvs = append(kvs, gguf.KV{Key: p + "attention.sliding_window", Value: uint32(c.Window)},
+			gguf.KV{Key: p + "attention.sliding_window_pattern", Value: uint32(c.SWAPeriod)},
+			gguf.KV{Key: p + "rope.freq_base_swa", Value: c.RopeThetaLocal})
+	}
+	if c.LogitSoftcap > 0 {
+		kvs = append(kvs, gguf.KV{Key: p + "final_logit_softcapping", Value: c.LogitSoftcap})
+	}
 	return append(kvs,
 		gguf.KV{Key: p + "rope.dimension_count", Value: uint32(c.HeadDim())},
 		gguf.KV{Key: p + "rope.freq_base", Value: c.RopeTheta},

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 
@@ -18,6 +19,7 @@ type State struct {
 	keys   []float32 // (n_layers, ctx, kv_dim) key cache
 	values []float32 // (n_layers, ctx, kv_dim) value cache
 	invFrq []float32 // (head_dim/2) RoPE frequencies, theta^(-2i/head_dim) after scaling
+	invLoc []float32 // (head_dim/2) the local (sliding-window) layers' frequencies; nil without them
 	mscale float32   // YaRN's magnitude scale of cos and sin (1 otherwise)
 
 	// Logits is the output of the last Forward: (vocab).
@@ -92,6 +94,13 @@ func (m *Model) NewState(pool *kernels.Pool, opt StateOptions) (*State, error) {
 	s.mscale = ropeFrequencies(s.invFrq, c, rope)
 	for i, f := range m.Weights.RopeFreqs {
 		s.invFrq[i] /= f // Llama 3.1's per-frequency scaling, as llama.cpp applies rope_freqs
+	}
+	if c.Window > 0 {
+		// Gemma 3's local layers: their own base, no scaling.
+		local := c
+		local.RopeTheta = cmp.Or(c.RopeThetaLocal, c.RopeTheta)
+		s.invLoc = make([]float32, hd/2)
+		ropeFrequencies(s.invLoc, local, RopeScaling{})
 	}
 	s.step.grow(&c, 1, c.NHeads*ctx) // so that the first Forward allocates nothing either
 	return s, nil
@@ -197,14 +206,19 @@ type gateUpTask struct {
 	w1, w3 *kernels.Mat
 	act    [2]*kernels.Act
 	n      int
+	gelu   bool // GeGLU instead of SwiGLU
 }
 
 func (t *gateUpTask) Run(lo, hi int) {
 	kernels.MatMulAct(t.h, t.w1, t.act[0], lo, hi)
 	kernels.MatMulAct(t.g, t.w3, t.act[1], lo, hi)
 	hd := t.w1.Rows
+	glu := kernels.SwiGLU
+	if t.gelu {
+		glu = kernels.GeGLU
+	}
 	for i := 0; i < t.n; i++ {
-		kernels.SwiGLU(t.h[i*hd+lo:i*hd+hi], t.g[i*hd+lo:i*hd+hi])
+		glu(t.h[i*hd+lo:i*hd+hi], t.g[i*hd+lo:i*hd+hi])
 	}
 }
 
@@ -248,10 +262,16 @@ func (s *State) Forward(token, pos int) []float32 {
 // rotation fills cos and sin (head_dim/2 each) with the RoPE rotation of
 // position pos, scaled by YaRN's mscale.
 func (s *State) rotation(cos, sin []float32, pos int) {
-	for i, f := range s.invFrq {
+	rotate(cos, sin, s.invFrq, pos, s.mscale)
+}
+
+// rotate fills cos and sin with the rotation of position pos under the
+// frequencies invFrq, scaled by mscale.
+func rotate(cos, sin, invFrq []float32, pos int, mscale float32) {
+	for i, f := range invFrq {
 		a := float64(pos) * float64(f)
-		cos[i] = float32(math.Cos(a)) * s.mscale
-		sin[i] = float32(math.Sin(a)) * s.mscale
+		cos[i] = float32(math.Cos(a)) * mscale
+		sin[i] = float32(math.Sin(a)) * mscale
 	}
 }
 

@@ -223,6 +223,15 @@ func ggufConfig(f *gguf.File, arch string) (Config, RopeScaling, error) {
 		vocab = int(ti.Dims[1])
 	}
 	c.VocabSize = get("vocab_size", vocab)
+	if c.Window = get("attention.sliding_window", 0); c.Window > 0 {
+		// llama.cpp's default period is 6 (Gemma 3's 5 local : 1 global).
+		c.SWAPeriod = 6
+		if f.KV.Has(key("attention.sliding_window_pattern")) {
+			c.SWAPeriod = get("attention.sliding_window_pattern", 6)
+		}
+		c.RopeThetaLocal = getF("rope.freq_base_swa", 10000)
+	}
+	c.LogitSoftcap = getF("final_logit_softcapping", 0)
 	switch t, err := f.KV.String(key("rope.scaling.type")); {
 	case errors.Is(err, gguf.ErrMissingKey) || t == "none" || t == "":
 	case err != nil:

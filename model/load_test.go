@@ -350,7 +350,7 @@ func TestGGUFModelErrors(t *testing.T) {
 				return "gpt2", true
 			}
 			return v, true
-		}}, `architecture "gpt2" is not supported (supported: llama, qwen2, qwen3)`},
+		}}, `architecture "gpt2" is not supported (supported: gemma3, llama, qwen2, qwen3)`},
 		{"no architecture", ggufEdit{kv: func(k string, v any) (any, bool) { return v, k != "general.architecture" }}, "metadata key general.architecture: missing key"},
 		{"missing dim", ggufEdit{kv: func(k string, v any) (any, bool) { return v, k != "llama.embedding_length" }}, "metadata key llama.embedding_length: missing key"},
 		{"float block count", ggufEdit{kv: func(k string, v any) (any, bool) {

@@ -43,6 +43,15 @@ type Config struct {
 	// Dim/NHeads (Qwen3: 128 with dim 1024 and 16 heads); 0 means
 	// Dim/NHeads.
 	HeadSize int
+	// Window is the sliding-window length of the local attention layers
+	// (Gemma 3: 512; 0: every layer sees the whole context), SWAPeriod
+	// makes every SWAPeriod-th layer global (6), and RopeThetaLocal is
+	// the local layers' RoPE base (10000).
+	Window, SWAPeriod int
+	RopeThetaLocal    float32
+	// LogitSoftcap, when positive, squashes the logits to
+	// cap·tanh(logit/cap) (Gemma 2's final_logit_softcapping).
+	LogitSoftcap float32
 }
 
 // HeadDim is the width of one attention head.
@@ -73,6 +82,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("invalid config: %d heads", c.NHeads)
 	case c.NHeads%c.NKVHeads != 0:
 		return fmt.Errorf("invalid config: n_heads %d is not a multiple of n_kv_heads %d", c.NHeads, c.NKVHeads)
+	case c.Window < 0 || c.SWAPeriod < 0 || c.LogitSoftcap < 0:
+		return fmt.Errorf("invalid config: sliding window %d, period %d and softcap %g must not be negative", c.Window, c.SWAPeriod, c.LogitSoftcap)
 	case c.HeadDim()%2 != 0:
 		return fmt.Errorf("invalid config: head size %d is odd, RoPE needs pairs", c.HeadDim())
 	case c.Dim > 1<<16 || c.HiddenDim > 1<<18 || c.NLayers > 1<<10 || c.VocabSize > 1<<22 || c.SeqLen > 1<<24:
@@ -101,6 +112,8 @@ type Layer struct {
 
 	BQ, BK, BV   []float32 // (n_heads*head_dim), (kv_dim), (kv_dim): qwen2's q/k/v biases
 	QNorm, KNorm []float32 // (head_dim) each: qwen3's RMSNorm weights of every q and k head
+
+	PostAttnNorm, PostFFNNorm []float32 // (dim) each: Gemma's norms of the sublayer outputs
 }
 
 // layerMat is one weight matrix of a layer: its GGUF name (between
@@ -145,6 +158,9 @@ func (l *Layer) vecs(c Config) []layerVec {
 	}
 	if a.QKNorm {
 		v = append(v, layerVec{"attn_q_norm.weight", &l.QNorm, c.HeadDim()}, layerVec{"attn_k_norm.weight", &l.KNorm, c.HeadDim()})
+	}
+	if a.PostNorms {
+		v = append(v, layerVec{"post_attention_norm.weight", &l.PostAttnNorm, c.Dim}, layerVec{"post_ffw_norm.weight", &l.PostFFNNorm, c.Dim})
 	}
 	return v
 }

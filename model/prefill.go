@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/degen-llm/degen/kernels"
 )
@@ -70,5 +71,16 @@ func (s *State) Prefill(tokens []int, pos0 int, hidden []float32) []float32 {
 		}
 	}
 	s.matVec(s.Logits, &m.Weights.Output, s.Hidden)
+	softcap(s.Logits, c.LogitSoftcap)
 	return s.Logits
+}
+
+// softcap squashes logits to cap·tanh(logit/cap) when cap > 0.
+func softcap(logits []float32, cap float32) {
+	if cap <= 0 {
+		return
+	}
+	for i, v := range logits {
+		logits[i] = cap * float32(math.Tanh(float64(v/cap)))
+	}
 }

@@ -82,6 +82,8 @@ var Presets = map[string]Preset{
 		Llama3Rope: &Llama3Rope{Factor: 32, LowFreqFactor: 1, HighFreqFactor: 4, OrigContext: 8192}},
 	"smollm2-135m": {Config: Config{Dim: 576, HiddenDim: 1536, NLayers: 30, NHeads: 9, NKVHeads: 3,
 		VocabSize: 49152, SeqLen: 8192, RopeTheta: 100000, NormEps: 1e-5}},
+	"gemma3-1b": {Config: Config{Arch: "gemma3", Dim: 1152, HiddenDim: 6912, NLayers: 26, NHeads: 4, NKVHeads: 1, HeadSize: 256,
+		VocabSize: 262144, SeqLen: 32768, RopeTheta: 1e6, NormEps: 1e-6, Window: 512, SWAPeriod: 6, RopeThetaLocal: 10000}},
 }
 
 // Shape is the preset shape of that name.

@@ -11,7 +11,7 @@ import (
 // ModelSynthCmd writes a random-weight model.
 type ModelSynthCmd struct {
 	Shape    string `default:"stories15M" help:"Preset shape: the exact hyperparameters of a real model (${shapes}); the size flags change them."`
-	Arch     string `enum:",llama,qwen2,qwen3" default:"" help:"Architecture (default: the preset's): llama, qwen2 or qwen3."`
+	Arch     string `enum:",llama,qwen2,qwen3,gemma3" default:"" help:"Architecture (default: the preset's): llama, qwen2, qwen3 or gemma3."`
 	Dim      int    `help:"Override the embedding width."`
 	Hidden   int    `help:"Override the feed-forward width."`
 	Layers   int    `help:"Override the number of layers."`
@@ -20,6 +20,7 @@ type ModelSynthCmd struct {
 	HeadSize int    `help:"Override the head size (default dim/heads, or the preset's)."`
 	Vocab    int    `name:"vocab-size" help:"Override the vocabulary size."`
 	Context  int    `help:"Override the context length."`
+	Window   int    `name:"sliding-window" help:"Override the sliding window of the local layers (gemma3)."`
 	Type     string `default:"f32" help:"File type of the matrices, as llama-quantize names them (${filetypes}; GGUF only): one type, or a K-quant mix (q4_k_m: Q4_K, with Q6_K for the classifier and some attn_v and ffn_down); norms and biases stay F32."`
 	Tokens   string `name:"vocab" placeholder:"DIR" help:"Carry this real vocabulary: a Hugging Face tokenizer.json file or its folder (with tokenizer_config.json and its chat template); padded to the model's vocabulary size. GGUF only." type:"path"`
 	Untied   bool   `help:"Write a separate classifier instead of sharing the token embedding."`
@@ -59,7 +60,7 @@ func (c *ModelSynthCmd) Run(g *Globals, io *IO) error {
 	for _, o := range []struct {
 		v   int
 		dst *int
-	}{{c.Dim, &cfg.Dim}, {c.Hidden, &cfg.HiddenDim}, {c.Layers, &cfg.NLayers}, {c.Heads, &cfg.NHeads}, {c.KVHeads, &cfg.NKVHeads}, {c.HeadSize, &cfg.HeadSize}, {c.Vocab, &cfg.VocabSize}, {c.Context, &cfg.SeqLen}} {
+	}{{c.Dim, &cfg.Dim}, {c.Hidden, &cfg.HiddenDim}, {c.Layers, &cfg.NLayers}, {c.Heads, &cfg.NHeads}, {c.KVHeads, &cfg.NKVHeads}, {c.HeadSize, &cfg.HeadSize}, {c.Vocab, &cfg.VocabSize}, {c.Context, &cfg.SeqLen}, {c.Window, &cfg.Window}} {
 		if o.v != 0 {
 			*o.dst = o.v
 		}

@@ -25,7 +25,7 @@ import (
 //
 // The weights' blocks are then multiplied with these integer blocks
 // exactly, and only the float32 accumulation of the block results differs
-// from ggml's order. A model prepares each matrix's input once per token
+// from ggml's order (for Q4_1 and Q5_1 not even that, see qdot.go). A model prepares each matrix's input once per token
 // (or batch), then hands row ranges of the product to a Pool: the
 // conversion is not repeated per range.
 //

@@ -36,7 +36,12 @@
 // BF16 rounding, or int8 blocks Q8_0, Q8_1, Q8_K with ggml's scales and
 // rounding), each weight block is multiplied with its activation block
 // in exact integer arithmetic, and only the float32 accumulation of the
-// block results may differ from ggml's order. A model prepares an Act once
+// block results may differ from ggml's order. For Q4_1 and Q5_1 not even
+// that: every implementation follows the lanes, fused multiply-adds and
+// final fold of ggml's AVX2 vec_dot and returns its float32 bits, which is
+// what llama.cpp computes for them on x86 (an ulp of difference in one
+// product can flip a later F16 or Q8 rounding at a tie and grow into
+// visibly different logits). A model prepares an Act once
 // per matrix and token and hands row ranges to [MatMulAct]; [MatVec] and
 // [MatMul] take float32 vectors and prepare one themselves.
 //
@@ -67,7 +72,8 @@
 // Results differ from the generic versions only by summation order and
 // fused multiply-adds: at most about 2n·2⁻²⁴·Σ|w_i x_i| for a length-n
 // sum, the bound the tests use (for the types with mins, Σ|w_i x_i| is
-// taken over the scaled quants and the mins separately).
+// taken over the scaled quants and the mins separately). Q4_1 and Q5_1
+// products are the generic ones bit for bit.
 //
 // [QuantizeRow] encodes float32 rows as any type with ggml's reference
 // quantisers, which llama-quantize uses without an importance matrix:

@@ -130,7 +130,8 @@ GLOBL qhBit<>(SB), RODATA|NOPTR, $32
 // The Q8_1 kernels (Q4_1, Q5_1: w = d·q + m with q unsigned) multiply q
 // and y directly, and add each block's m·s (s the activation block's
 // Q8_1 sum) to a scalar accumulator per row, X4..X7, which joins the
-// folded lanes at the end.
+// folded lanes at the end. Their arithmetic is ggml's AVX2 vec_dot's
+// (see dotQ4_1): the same products as the generic code's, bit for bit.
 
 // DOTBLK1 adds d_w·d_x·Σ q·y (q unsigned in Y0) to acc and m·s to macc;
 // s is at (R12).
@@ -182,8 +183,27 @@ GLOBL qhBit<>(SB), RODATA|NOPTR, $32
 	VXORPS Y6, Y6, Y6     \
 	VXORPS Y7, Y7, Y7
 
+// REDUCE4G folds the four accumulators as ggml's hsum_float_8 folds one,
+// which Q8_1 products must match bit for bit: per row the high half added
+// to the low (r_i = l_i + l_(i+4)), then (r0+r2) + (r1+r3). It is
+// REDUCE4Y with each row's sums reordered to r0 r2 r1 r3 before the
+// horizontal adds, which add neighbours.
+#define REDUCE4G(a, b, c, d, t0, t1, xa, xt1) \
+	VPERM2F128 $0x20, b, a, t0 \
+	VPERM2F128 $0x31, b, a, t1 \
+	VADDPS     t1, t0, a       \
+	VPERM2F128 $0x20, d, c, t0 \
+	VPERM2F128 $0x31, d, c, t1 \
+	VADDPS     t1, t0, c       \
+	VPERMILPS  $0xd8, a, a     \
+	VPERMILPS  $0xd8, c, c     \
+	VHADDPS    c, a, a         \
+	VHADDPS    a, a, a         \
+	VEXTRACTF128 $1, a, xt1    \
+	VUNPCKLPS  xt1, xa, xa
+
 #define Q81EPILOGUE \
-	REDUCE4Y(Y8, Y9, Y10, Y11, Y0, Y1, X8, X1) \
+	REDUCE4G(Y8, Y9, Y10, Y11, Y0, Y1, X8, X1) \
 	VINSERTPS $0x10, X5, X4, X4 \
 	VINSERTPS $0x20, X6, X4, X4 \
 	VINSERTPS $0x30, X7, X4, X4 \

@@ -1,10 +1,20 @@
 package kernels
 
+import "math"
+
 // Products of quantised weight rows with prepared activations (Act): the
 // generic Go versions, which define each type's arithmetic. Per block the
 // integer sums are exact; the block results are scaled and accumulated in
 // float32 in block order, as ggml's scalar vec_dot functions do. Fast
 // versions may accumulate in another order (lanes, then a fixed tree).
+//
+// Q4_1 and Q5_1 are the exception: their generic and AVX2 versions both
+// follow the arithmetic of ggml's x86 vec_dot (see dotQ4_1) and give its
+// float32 results bit for bit. llama.cpp runs that code for these types on
+// every x86 CPU with AVX2 (it has no repacked or tinyBLAS path for them),
+// and an ulp of difference in one product can move a later rounding
+// (an F16 or Q8 activation at a tie) and grow into visibly different
+// logits.
 
 // actVec is one vector of an Act.
 type actVec struct {
@@ -137,19 +147,96 @@ func dotQ4_0(w []byte, x *actVec) float32 {
 	return sum
 }
 
+// dotQ4_1 computes a Q4_1 row times a Q8_1 vector as ggml's AVX2
+// ggml_vec_dot_q4_1_q8_1 does: eight float32 lanes, lane k holding the
+// integer sum of the products of elements 4k..4k+3 of each block, scaled
+// by d_w·d_x (rounded) and added with a fused multiply-add; the mins'
+// part m·s summed apart, also fused; then the lanes folded as
+// (l0+l4 + l2+l6) + (l1+l5 + l3+l7) and the mins added last.
 func dotQ4_1(w []byte, x *actVec) float32 {
-	var sum float32
+	var acc [8]float32
+	var lanes [8]int32
+	var summs float32
 	for b := range x.d {
 		blk := w[20*b : 20*b+20]
+		qs := blk[4:20]
 		y := x.q[32*b : 32*b+32]
-		isum := 0
-		for j := 0; j < 16; j++ {
-			isum += int(blk[4+j]&0xf) * int(y[j])
-			isum += int(blk[4+j]>>4) * int(y[j+16])
+		// lanes 0-3 take the low nibbles (elements 0-15), lanes 4-7 the high
+		for k := 0; k < 4; k++ {
+			q := qs[4*k : 4*k+4 : 4*k+4]
+			lo, hi := y[4*k:4*k+4:4*k+4], y[16+4*k:20+4*k:20+4*k]
+			lanes[k] = int32(q[0]&0xf)*int32(lo[0]) + int32(q[1]&0xf)*int32(lo[1]) +
+				int32(q[2]&0xf)*int32(lo[2]) + int32(q[3]&0xf)*int32(lo[3])
+			lanes[k+4] = int32(q[0]>>4)*int32(hi[0]) + int32(q[1]>>4)*int32(hi[1]) +
+				int32(q[2]>>4)*int32(hi[2]) + int32(q[3]>>4)*int32(hi[3])
 		}
-		sum += f16At(blk, 0)*x.d[b]*float32(isum) + f16At(blk, 2)*x.s[b]
+		fmaLanes(&acc, f16At(blk, 0)*x.d[b], &lanes)
+		summs = fma32(f16At(blk, 2), x.s[b], summs)
 	}
-	return sum
+	return fold8(&acc) + summs
+}
+
+// fmaLanes sets acc[k] = fma32(d, lanes[k], acc[k]) for the eight lanes
+// (fma32 written out: one call per block rather than eight).
+func fmaLanes(acc *[8]float32, d float32, lanes *[8]int32) {
+	for k, l := range lanes {
+		p := float64(d) * float64(l)
+		r := p + float64(acc[k])
+		if bits := math.Float64bits(r); bits&(1<<29-1) != 1<<28 && bits&(0x7ff<<52) >= (1023-126)<<52 {
+			acc[k] = float32(r)
+		} else {
+			acc[k] = fma32Tie(p, float64(acc[k]), r)
+		}
+	}
+}
+
+// fold8 sums eight lanes as ggml's hsum_float_8: the high half added to
+// the low, then lanes two apart, then the last pair.
+func fold8(a *[8]float32) float32 {
+	r0, r1, r2, r3 := a[0]+a[4], a[1]+a[5], a[2]+a[6], a[3]+a[7]
+	return (r0 + r2) + (r1 + r3)
+}
+
+// fma32 is a·b+c rounded once to float32, as VFMADD231SS computes it. The
+// product is exact in float64, and rounding the float64 sum r again to
+// float32 goes wrong only when r falls exactly halfway between two
+// float32 values while the exact sum does not (fma32Tie); for a normal
+// float32 result r is then a float64 whose 29 bits below float32
+// precision are 1000...0.
+func fma32(a, b, c float32) float32 {
+	p := float64(a) * float64(b)
+	r := p + float64(c)
+	if bits := math.Float64bits(r); bits&(1<<29-1) != 1<<28 && bits&(0x7ff<<52) >= (1023-126)<<52 {
+		return float32(r)
+	}
+	return fma32Tie(p, float64(c), r)
+}
+
+// fma32Tie rounds p+c to float32 given its float64 rounding r, when r may
+// be a float32 midpoint or lie below float32's normal range: if r is a
+// midpoint, the rounding error of r, found with Knuth's TwoSum, says which
+// way to go.
+func fma32Tie(p, c, r float64) float32 {
+	f := float32(r)
+	if float64(f) == r || math.IsInf(float64(f), 0) {
+		return f
+	}
+	g := math.Nextafter32(f, float32(math.Inf(-1))) // the float32 on r's other side
+	if float64(f) < r {
+		g = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	if r != (float64(f)+float64(g))/2 {
+		return f
+	}
+	bb := r - p
+	e := (p - (r - bb)) + (c - bb) // exactly p + c - r
+	switch {
+	case e > 0:
+		return max(f, g)
+	case e < 0:
+		return min(f, g)
+	}
+	return f
 }
 
 func dotQ5_0(w []byte, x *actVec) float32 {
@@ -168,20 +255,29 @@ func dotQ5_0(w []byte, x *actVec) float32 {
 	return sum
 }
 
+// dotQ5_1 is dotQ4_1 for Q5_1 rows (ggml_vec_dot_q5_1_q8_1): weight e is
+// its nibble plus 16 times bit e of qh.
 func dotQ5_1(w []byte, x *actVec) float32 {
-	var sum float32
+	var acc [8]float32
+	var lanes [8]int32
+	var summs float32
 	for b := range x.d {
 		blk := w[24*b : 24*b+24]
 		qh := le32(blk[4:])
+		qs := blk[8:24]
 		y := x.q[32*b : 32*b+32]
-		isum := 0
-		for j := 0; j < 16; j++ {
-			isum += int(blk[8+j]&0xf|byte(qh>>j&1)<<4) * int(y[j])
-			isum += int(blk[8+j]>>4|byte(qh>>(j+16)&1)<<4) * int(y[j+16])
+		for k := 0; k < 4; k++ {
+			lo, hi := int32(0), int32(0)
+			for e := 4 * k; e < 4*k+4; e++ {
+				lo += int32(qs[e]&0xf|byte(qh>>e&1)<<4) * int32(y[e])
+				hi += int32(qs[e]>>4|byte(qh>>(e+16)&1)<<4) * int32(y[e+16])
+			}
+			lanes[k], lanes[k+4] = lo, hi
 		}
-		sum += f16At(blk, 0)*x.d[b]*float32(isum) + f16At(blk, 2)*x.s[b]
+		fmaLanes(&acc, f16At(blk, 0)*x.d[b], &lanes)
+		summs = fma32(f16At(blk, 2), x.s[b], summs)
 	}
-	return sum
+	return fold8(&acc) + summs
 }
 
 // The K-quants: per super-block the integer sums S = Σ_j sc_j·Σ q·y over

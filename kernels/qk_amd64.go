@@ -81,7 +81,8 @@ func mv4Q50AVX2(w0, w1, w2, w3 *byte, y *int8, dx *float32, nb int, pf uintptr, 
 
 // mv4Q41AVX2 sets out[r] = Σ_b (d_r[b]·d_x[b]·Σ_j q·y + m_r[b]·s[b]) over
 // nb Q4_1 blocks and one Q8_1 vector (quants y, scales dx, sums sx),
-// prefetching 80 bytes per block.
+// prefetching 80 bytes per block, in dotQ4_1's arithmetic (ggml's), so
+// with its bits.
 //
 //go:noescape
 func mv4Q41AVX2(w0, w1, w2, w3 *byte, y *int8, dx, sx *float32, nb int, pf uintptr, out *[4]float32)

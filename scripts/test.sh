@@ -32,11 +32,11 @@ runnable=$(sed -n 's/^kernels runnable: //p' <<<"$info")
 missing=$(sed -n 's/^kernels not runnable: //p' <<<"$info" | paste -sd ';' | sed 's/;/; /g')
 for k in $runnable; do
   [ "$k" = "$best" ] && continue
-  echo "== go test with DEGEN_KERNELS=$k (model, generate, score, detect, CLI parity)"
-  DEGEN_KERNELS=$k go test -count=1 ./model/ ./generate/... ./score/lm/ ./detect/ ./internal/cli/
+  echo "== go test -short with DEGEN_KERNELS=$k (model, generate, score, detect, CLI parity)"
+  DEGEN_KERNELS=$k go test -count=1 -short ./model/ ./generate/... ./score/lm/ ./detect/ ./internal/cli/
 done
 
-echo "== go test -tags purego (generic kernels build)"
-go test -count=1 -tags purego ./kernels/ ./model/ ./internal/cli/
+echo "== go test -short -tags purego (generic kernels build)"
+go test -count=1 -short -tags purego ./kernels/ ./model/ ./internal/cli/
 
 echo "== kernels exercised: $runnable (default $best; kernels package: all of them against generic); not exercised: ${missing:-none}"

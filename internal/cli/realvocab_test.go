@@ -29,6 +29,9 @@ var (
 
 func tinyQwen(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds a model with the 151,936-token Qwen vocabulary")
+	}
 	qwenOnce.Do(func() {
 		vocab, err := shared.Path("models", "vocab", "qwen2.5")
 		if err != nil {

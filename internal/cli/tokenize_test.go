@@ -19,6 +19,9 @@ import (
 // with Hugging Face's apply_chat_template (testdata/hf/chat_ids.json,
 // written by chat_ids.mjs with transformers.js).
 func TestTokenizeChatMatchesHF(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads four real vocabularies (gemma3's is 33 MB of JSON)")
+	}
 	b, err := os.ReadFile("testdata/hf/chat_ids.json")
 	require.NoError(t, err)
 	var want map[string][]struct {

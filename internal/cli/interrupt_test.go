@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,9 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/degen-llm/degen/internal/jsonl"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -158,4 +162,189 @@ func TestSIGINTKeepsRecordsDone(t *testing.T) {
 	want, err := os.ReadFile(whole)
 	require.NoError(t, err)
 	assert.Equal(t, string(want), string(resumed))
+}
+
+// TestFailedRunKeepsOutput: a run that fails (a malformed line) leaves an
+// existing -o file as it was and no partial file; before, the file was
+// truncated when the run started.
+func TestFailedRunKeepsOutput(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.jsonl")
+	require.NoError(t, os.WriteFile(out, []byte("{\"old\":1}\n"), 0o644))
+	var so, se bytes.Buffer
+	code := Main([]string{"score", "-q", "-o", out}, strings.NewReader("{\"text\":\"a b c\"}\n{broken\n"), &so, &se)
+	assert.Equal(t, ExitRuntime, code, se.String())
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, "{\"old\":1}\n", string(b))
+	_, err = os.Stat(out + ".partial")
+	assert.True(t, os.IsNotExist(err))
+	// A run that ends well replaces it.
+	code = Main([]string{"score", "-q", "-o", out}, strings.NewReader("{\"text\":\"a b c\"}\n"), &so, &se)
+	require.Equal(t, 0, code, se.String())
+	b, err = os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"score"`)
+}
+
+// TestCancelCompressedOutput: cancelled in process after 12 records with a
+// .gz and a .zst output; each partial file is a complete compressed stream
+// (the trailer is written) of the 12 lines, and the exit status is 130.
+func TestCancelCompressedOutput(t *testing.T) {
+	for _, ext := range []string{".gz", ".zst"} {
+		t.Run(ext, func(t *testing.T) {
+			recs := textRecords(12, 300)
+			out := filepath.Join(t.TempDir(), "out.jsonl"+ext)
+			pr, pw := stdio.Pipe()
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan int)
+			var so, se bytes.Buffer
+			go func() { done <- MainContext(ctx, []string{"detect", "-q", "-o", out}, pr, &so, &se) }()
+			// io.Pipe hands data over only as it is read: once the blank
+			// lines after the records are taken, the 12 records have been.
+			_, err := stdio.WriteString(pw, strings.Join(recs, "\n")+"\n")
+			require.NoError(t, err)
+			for range 4 {
+				_, err = stdio.WriteString(pw, "\n")
+				require.NoError(t, err)
+			}
+			cancel()
+			code := <-done
+			pw.Close()
+			assert.Equal(t, ExitSIGINT, code, se.String())
+			assert.Contains(t, se.String(), "12 complete lines kept in "+out+".partial")
+			in, err := jsonl.Open(out+".partial", jsonl.Options{})
+			require.NoError(t, err)
+			defer in.Close()
+			n := 0
+			for {
+				_, err := in.Next()
+				if errors.Is(err, stdio.EOF) {
+					break
+				}
+				require.NoError(t, err, "the partial file must decompress to its end")
+				n++
+			}
+			assert.Equal(t, 12, n)
+		})
+	}
+}
+
+// TestShardsMakeOneRun: three shards run in parallel, their outputs
+// interleaved by input position, give the bytes of one unsharded run; the
+// shard may also come from a Slurm job array's environment.
+func TestShardsMakeOneRun(t *testing.T) {
+	recs := textRecords(50, 120)
+	dir := t.TempDir()
+	input := filepath.Join(dir, "in.jsonl")
+	require.NoError(t, os.WriteFile(input, []byte(strings.Join(recs, "\n")+"\n"), 0o644))
+	var so, se bytes.Buffer
+	require.Equal(t, 0, Main([]string{"detect", "-q", input}, nil, &so, &se), se.String())
+	want := so.String()
+	const n = 3
+	outs := make([][]string, n)
+	codes := make([]int, n)
+	var errs [n]bytes.Buffer
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var o bytes.Buffer
+			codes[i] = Main([]string{"detect", "-q", "--shard", fmt.Sprintf("%d/%d", i, n), input}, nil, &o, &errs[i])
+			outs[i] = strings.SplitAfter(o.String(), "\n")
+			outs[i] = outs[i][:len(outs[i])-1]
+		}()
+	}
+	wg.Wait()
+	var merged strings.Builder
+	for k := 0; k < len(recs); k++ {
+		require.Equal(t, 0, codes[k%n], errs[k%n].String())
+		require.Greater(t, len(outs[k%n]), k/n)
+		merged.WriteString(outs[k%n][k/n])
+	}
+	assert.Equal(t, want, merged.String())
+	for i := range n {
+		assert.Len(t, outs[i], (len(recs)-i+n-1)/n, "shard %d", i)
+	}
+}
+
+func TestResolveShard(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		return func(k string) string {
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i] == k {
+					return kv[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	cases := []struct {
+		name   string
+		flag   string
+		count  int
+		env    func(string) string
+		i, n   int
+		errSub string
+	}{
+		{"none", "", 0, env(), 0, 1, ""},
+		{"flag", "2/5", 0, env("SLURM_ARRAY_TASK_ID", "1", "SLURM_ARRAY_TASK_COUNT", "4"), 2, 5, ""},
+		{"flag out of range", "5/5", 0, env(), 0, 1, "0 <= I < N"},
+		{"flag malformed", "2", 0, env(), 0, 1, "want I/N"},
+		{"slurm from 0", "", 0, env("SLURM_ARRAY_TASK_ID", "3", "SLURM_ARRAY_TASK_COUNT", "4"), 3, 4, ""},
+		{"slurm from 1", "", 0, env("SLURM_ARRAY_TASK_ID", "4", "SLURM_ARRAY_TASK_COUNT", "4", "SLURM_ARRAY_TASK_MIN", "1"), 3, 4, ""},
+		{"slurm outside", "", 0, env("SLURM_ARRAY_TASK_ID", "4", "SLURM_ARRAY_TASK_COUNT", "4"), 0, 1, "not within"},
+		{"slurm single job", "", 0, env("SLURM_ARRAY_TASK_ID", "4"), 0, 1, ""},
+		{"k8s", "", 8, env("JOB_COMPLETION_INDEX", "7"), 7, 8, ""},
+		{"k8s without count", "", 0, env("JOB_COMPLETION_INDEX", "7"), 0, 1, ""},
+		{"k8s outside", "", 7, env("JOB_COMPLETION_INDEX", "7"), 0, 1, "not below"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			i, n, err := resolveShard(c.flag, c.count, c.env)
+			if c.errSub != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), c.errSub)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, []int{c.i, c.n}, []int{i, n})
+		})
+	}
+}
+
+func TestEstimateTotal(t *testing.T) {
+	assert.Equal(t, int64(0), estimateTotal(0, 100, 1000), "nothing done yet")
+	assert.Equal(t, int64(0), estimateTotal(10, 100, -1), "size unknown (stdin)")
+	assert.Equal(t, int64(100), estimateTotal(10, 100, 1000), "10 records in a tenth of the bytes")
+	assert.Equal(t, int64(33), estimateTotal(11, 300, 900))
+	assert.Equal(t, int64(7), estimateTotal(7, 900, 900), "all read: the count is the total")
+}
+
+// TestDetectSummaryCountsReasons: the closing line on stderr says how many
+// records each reason flagged.
+func TestDetectSummaryCountsReasons(t *testing.T) {
+	loop := strings.Repeat("the cat sat on the mat. ", 30)
+	in := fmt.Sprintf("{\"text\":%q}\n{\"text\":%q}\n{\"text\":\"a short varied sentence about nothing much at all.\"}\n", loop, loop)
+	var so, se bytes.Buffer
+	require.Equal(t, 0, Main([]string{"detect"}, strings.NewReader(in), &so, &se), se.String())
+	var reasons []string
+	for _, l := range strings.Split(strings.TrimSpace(so.String()), "\n") {
+		var r struct {
+			Detect struct{ Reasons []string } `json:"detect"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(l), &r))
+		reasons = append(reasons, r.Detect.Reasons...)
+	}
+	require.NotEmpty(t, reasons)
+	counts := map[string]int{}
+	for _, r := range reasons {
+		counts[r]++
+	}
+	line := strings.TrimSpace(se.String())
+	assert.True(t, strings.HasPrefix(line, "degen: detect: 2 of 3 records degenerate ("), line)
+	for r, n := range counts {
+		assert.Contains(t, line, fmt.Sprintf("%s %d", r, n))
+	}
 }

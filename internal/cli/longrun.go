@@ -241,4 +241,3 @@ func (b *recordBar) Add(n int) {
 	}
 	b.Progress.Add(n)
 }
-

@@ -348,3 +348,54 @@ func TestDetectSummaryCountsReasons(t *testing.T) {
 		assert.Contains(t, line, fmt.Sprintf("%s %d", r, n))
 	}
 }
+
+// TestGenerateShardsAndResume: sampled generation split into shards, and a
+// generation cancelled after some records then resumed, give the lines of
+// one uninterrupted run (timings masked): each record's randomness depends
+// on its place in the whole input, not in the shard or the resumed run.
+func TestGenerateShardsAndResume(t *testing.T) {
+	var lines []string
+	for i := range 7 {
+		lines = append(lines, fmt.Sprintf(`{"prompt":"Once upon a time %d"}`, i))
+	}
+	dir := t.TempDir()
+	input := filepath.Join(dir, "in.jsonl")
+	require.NoError(t, os.WriteFile(input, []byte(strings.Join(lines, "\n")+"\n"), 0o644))
+	args := []string{"generate", "-q", "--max-new-tokens", "6", "--do-sample", "--seed", "7", "--batch", "2"}
+	var so, se bytes.Buffer
+	require.Equal(t, 0, Main(append(args, input), nil, &so, &se), se.String())
+	want := strings.SplitAfter(maskTimings(so.String()), "\n")
+	want = want[:len(want)-1]
+	require.Len(t, want, 7)
+
+	for k := range want {
+		var o, e bytes.Buffer
+		require.Equal(t, 0, Main(append(args, "--shard", fmt.Sprintf("%d/3", k%3), input), nil, &o, &e), e.String())
+		got := strings.SplitAfter(maskTimings(o.String()), "\n")
+		assert.Equal(t, want[k], got[k/3], "record %d from shard %d", k, k%3)
+	}
+
+	// Cancel once 3 records have been read from a pipe, then resume.
+	out := filepath.Join(dir, "out.jsonl")
+	pr, pw := stdio.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() { done <- MainContext(ctx, append(args, "-o", out), pr, &so, &se) }()
+	_, err := stdio.WriteString(pw, strings.Join(lines[:3], "\n")+"\n")
+	require.NoError(t, err)
+	for range 4 {
+		_, err = stdio.WriteString(pw, "\n")
+		require.NoError(t, err)
+	}
+	cancel()
+	require.Equal(t, ExitSIGINT, <-done, se.String())
+	pw.Close()
+	partial, err := os.ReadFile(out + ".partial")
+	require.NoError(t, err)
+	assert.Equal(t, strings.Join(want[:3], ""), maskTimings(string(partial)), "the 3 records read were finished")
+	se.Reset()
+	require.Equal(t, 0, Main(append(args, "--resume", "-o", out, input), nil, &so, &se), se.String())
+	got, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, strings.Join(want, ""), maskTimings(string(got)))
+}

@@ -399,3 +399,38 @@ func TestGenerateShardsAndResume(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, strings.Join(want, ""), maskTimings(string(got)))
 }
+
+// TestResumeChecks: --resume needs -o, refuses flags whose output depends
+// on earlier records, refuses another shard's partial file, and starts
+// afresh when there is nothing to resume.
+func TestResumeChecks(t *testing.T) {
+	dir := t.TempDir()
+	input := filepath.Join(dir, "in.jsonl")
+	require.NoError(t, os.WriteFile(input, []byte(strings.Join(textRecords(6, 100), "\n")+"\n"), 0o644))
+	out := filepath.Join(dir, "out.jsonl")
+	run := func(args ...string) (int, string) {
+		var so, se bytes.Buffer
+		return Main(args, nil, &so, &se), se.String()
+	}
+	code, msg := run("detect", "-q", "--resume", input)
+	assert.Equal(t, ExitUsage, code)
+	assert.Contains(t, msg, "--resume needs -o")
+	code, msg = run("detect", "-q", "--resume", "--group-by", "id", "-o", out, input)
+	assert.Equal(t, ExitUsage, code)
+	assert.Contains(t, msg, "--group-by")
+	code, msg = run("filter", "-q", "--resume", "--dedup", "exact", "-o", out, input)
+	assert.Equal(t, ExitUsage, code)
+	assert.Contains(t, msg, "--dedup")
+
+	code, msg = run("detect", "-q", "--resume", "-o", out, input)
+	require.Equal(t, 0, code, msg)
+	fresh, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Len(t, checkCompleteLines(t, fresh), 6)
+
+	require.NoError(t, os.WriteFile(out+".partial", fresh[:0], 0o644))
+	require.NoError(t, os.WriteFile(out+".partial.pos", []byte(`{"input_records":0,"output_lines":0,"shard":"1/2"}`), 0o644))
+	code, msg = run("detect", "-q", "--resume", "--shard", "0/2", "-o", out, input)
+	assert.Equal(t, ExitUsage, code)
+	assert.Contains(t, msg, `written by shard "1/2"`)
+}

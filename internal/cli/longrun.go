@@ -160,8 +160,9 @@ func resolveShard(flag string, count int, getenv func(string) string) (i, n int,
 // --resume knows how far it got: the input records consumed (all of them
 // processed and their output written) and the complete output lines.
 type checkpoint struct {
-	InputRecords int `json:"input_records"`
-	OutputLines  int `json:"output_lines"`
+	InputRecords int    `json:"input_records"`
+	OutputLines  int    `json:"output_lines"`
+	Shard        string `json:"shard,omitempty"` // "I/N" when sharded: a resume must take the same share
 }
 
 func checkpointName(out string) string { return jsonl.PartialName(out) + ".pos" }

@@ -113,6 +113,10 @@ func (f *InputFlags) open(io *IO) (*stream, error) {
 			s.close()
 			return nil, err
 		}
+		if ok && cp.Shard != s.shardName() {
+			s.close()
+			return nil, usagef("--resume: %s was written by shard %q, this run is shard %q", jsonl.PartialName(s.outPath), cp.Shard, s.shardName())
+		}
 		if ok {
 			s.resumeFrom, s.resumed = cp.InputRecords, cp
 			in.MuteRejects(cp.InputRecords > 0)
@@ -227,6 +231,14 @@ func (s *stream) finish(g *Globals, io *IO, verb string, runErr error) error {
 	return err
 }
 
+// shardName is "I/N" for a sharded run, "" otherwise.
+func (s *stream) shardName() string {
+	if s.shardN <= 1 {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", s.shardI, s.shardN)
+}
+
 // commit closes everything and renames the output into place.
 func (s *stream) commit() error {
 	var errs []error
@@ -272,11 +284,18 @@ func (s *stream) keep(ie *interruptError) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	if s.in == nil { // generate --prompt
+		ie.note = fmt.Sprintf("; %d complete lines written", lines)
+		if s.outPath != "" {
+			ie.note += " to " + jsonl.PartialName(s.outPath)
+		}
+		return nil
+	}
 	if s.outPath == "" {
 		ie.note = fmt.Sprintf("; %d input records done, %d complete lines written", done, lines)
 		return nil
 	}
-	b, _ := json.Marshal(checkpoint{InputRecords: done, OutputLines: lines})
+	b, _ := json.Marshal(checkpoint{InputRecords: done, OutputLines: lines, Shard: s.shardName()})
 	if err := os.WriteFile(checkpointName(s.outPath), append(b, '\n'), 0o644); err != nil {
 		return err
 	}

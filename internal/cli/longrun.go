@@ -94,7 +94,7 @@ func isInterrupt(err error) bool {
 // LongRunFlags are the flags for runs that may be stopped and continued or
 // split across machines.
 type LongRunFlags struct {
-	Resume     bool   `help:"Continue an interrupted run: keep the complete lines of OUTPUT.partial and process the rest of the same input (needs -o FILE; starts afresh when there is no partial file)."`
+	Resume     bool   `help:"Continue an interrupted run: keep the complete lines of FILE.partial (-o FILE) and process the rest of the same input (needs -o FILE; starts afresh when there is no partial file)."`
 	Shard      string `placeholder:"I/N" env:"DEGEN_SHARD" help:"Process only the records whose input position (0-based, counting records, not blank or skipped lines) is I modulo N. Without it, SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX with --shard-count, choose the shard."`
 	ShardCount int    `env:"DEGEN_SHARD_COUNT" help:"Number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes indexed jobs)."`
 }

@@ -137,6 +137,7 @@ type source struct {
 	zs      *zstd.Decoder
 	br      *bufio.Reader // lines come from here
 	started bool          // first line read (for the BOM check)
+	stop    func()        // ends a cancelReader's goroutine, nil if none
 }
 
 // countingReader adds the bytes it reads to n, which BytesRead loads from
@@ -470,6 +471,10 @@ func newCancelReader(r io.Reader, cancel <-chan struct{}) *cancelReader {
 	return c
 }
 
+// stop ends the reader goroutine once its current Read (if any) returns;
+// Read must not be called after it.
+func (c *cancelReader) stop() { close(c.req) }
+
 func (c *cancelReader) Read(p []byte) (int, error) {
 	select {
 	case <-c.cancel:
@@ -528,7 +533,8 @@ func (r *Reader) open(in input) error {
 			raw = checkedReader{f, r.opt.Cancel}
 		}
 	} else if r.opt.Cancel != nil {
-		raw = newCancelReader(raw, r.opt.Cancel)
+		cr := newCancelReader(raw, r.opt.Cancel)
+		s.stop, raw = cr.stop, cr
 	}
 	br := bufio.NewReaderSize(countingReader{r: raw, n: &r.read}, readBufSize)
 	magic, err := br.Peek(4)
@@ -578,6 +584,10 @@ func (s *source) close() error {
 	}
 	if s.zs != nil {
 		s.zs.Close()
+	}
+	if s.stop != nil {
+		s.stop()
+		s.stop = nil
 	}
 	if s.closer != nil {
 		if cerr := s.closer.Close(); err == nil {

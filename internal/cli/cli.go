@@ -5,6 +5,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -67,6 +68,10 @@ type IO struct {
 	Stdout, Stderr io.Writer
 	StdoutTTY      bool
 	StderrTTY      bool
+	// Ctx is cancelled when the run should stop (SIGINT or SIGTERM); the
+	// record commands then finish the records in hand, keep the complete
+	// lines and exit 130 or 143. Nil never stops.
+	Ctx context.Context
 }
 
 // showProgress decides whether a progress bar is drawn.
@@ -110,7 +115,8 @@ they pipe:
 
   degen generate < prompts.jsonl | degen score | degen detect | degen filter > clean.jsonl
 
-Exit codes: 0 ok, 1 runtime error, 2 usage error.`
+Exit codes: 0 ok, 1 runtime error, 2 usage error, 130 interrupted by SIGINT
+(Ctrl-C), 143 by SIGTERM (the complete lines are kept: see --resume).`
 
 // Version is set at build time with -ldflags "-X ...cli.Version=...".
 var Version = "dev"
@@ -140,8 +146,15 @@ type exitSignal struct{ code int }
 // Main runs degen with args (without the program name) and returns the exit
 // code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	return MainContext(context.Background(), args, stdin, stdout, stderr)
+}
+
+// MainContext is Main stopped by ctx: when it is cancelled the record
+// commands stop as on SIGINT (a cause of type *interruptError names the
+// signal).
+func MainContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	io := &IO{Stdin: stdin, Stdout: stdout, Stderr: stderr,
-		StdoutTTY: tty.IsTerminal(stdout), StderrTTY: tty.IsTerminal(stderr)}
+		StdoutTTY: tty.IsTerminal(stdout), StderrTTY: tty.IsTerminal(stderr), Ctx: ctx}
 	var root CLI
 	parser, err := kong.New(&root,
 		kong.Name("degen"),
@@ -200,8 +213,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	return ExitOK
 }
 
-// Run is Main with the process's streams.
-func Run() int { return Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr) }
+// Run is Main with the process's streams and signals: the first SIGINT or
+// SIGTERM stops the run cleanly, a second one kills it.
+func Run() int {
+	ctx, stop := signalContext()
+	defer stop()
+	return MainContext(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+}
 
 // commandPath is the subcommand words of a parse, for the usage hint.
 func commandPath(k *kong.Context) string {

@@ -7,16 +7,19 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/degen-llm/degen/detect"
 	"github.com/degen-llm/degen/internal/jsonl"
-	"github.com/degen-llm/degen/internal/tty"
 )
 
 // DetectCmd flags degenerate records.
 type DetectCmd struct {
 	InputFlags
+
+	byReason map[string]int // degenerate records per reason, for the summary line
 
 	TextField   string  `default:"text" help:"Field holding the text to judge."`
 	GroupBy     string  `help:"Field whose value groups records (e.g. prompt): flag groups whose members are near-identical (homogeneous_group). Holds the input in memory."`
@@ -79,6 +82,12 @@ func (c *DetectCmd) Run(g *Globals, io *IO) error {
 	if c.Eval != "" {
 		return c.runEval(io)
 	}
+	if err := c.noResume(c.GroupBy != "", "--group-by"); err != nil {
+		return err
+	}
+	if err := c.noResume(c.Corpus, "--corpus"); err != nil {
+		return err
+	}
 	s, err := c.InputFlags.open(io)
 	if err != nil {
 		return err
@@ -95,7 +104,7 @@ func (c *DetectCmd) Run(g *Globals, io *IO) error {
 		nw = runtime.NumCPU()
 	}
 	opt := detect.DefaultOptions()
-	bar := tty.NewProgress(io.Stderr, g.showProgress(io), -1, "detect", "records")
+	bar := newRecordBar(g, io, s, "detect")
 	var held []judged // with --group-by
 	flagged := 0
 	seq := 0
@@ -129,11 +138,11 @@ func (c *DetectCmd) Run(g *Globals, io *IO) error {
 		err = c.judgeGroups(s, held, &flagged)
 	}
 	bar.Finish()
-	if ferr := s.finish(g, io, "detect"); err == nil {
+	if ferr := s.finish(g, io, "detect", err); err == nil {
 		err = ferr
 	}
 	if err == nil {
-		g.logf(io, "detect: %d of %d records degenerate", flagged, s.nIn)
+		g.logf(io, "detect: %d of %d records degenerate%s", flagged, s.nIn, reasonCounts(c.byReason))
 	}
 	return err
 }
@@ -190,6 +199,12 @@ func (c *DetectCmd) emit(s *stream, j *judged, flagged *int) error {
 	o.Attempt = attemptOf(j.rec)
 	if o.Degenerate {
 		*flagged++
+		if c.byReason == nil {
+			c.byReason = map[string]int{}
+		}
+		for _, r := range o.Reasons {
+			c.byReason[r]++
+		}
 		if o.Attempt < c.MaxAttempts {
 			o.Regenerate = true
 			o.Params = detect.NextParams(o.Attempt+1, prevParams(j.rec))
@@ -301,4 +316,27 @@ func (c *DetectCmd) runEval(io *IO) error {
 	rep := detect.Evaluate(recs)
 	_, err = fmt.Fprint(io.Stdout, rep.Table())
 	return err
+}
+
+// reasonCounts is the per-reason part of detect's summary line, most
+// frequent first (a record may have several reasons).
+func reasonCounts(m map[string]int) string {
+	if len(m) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(a, b int) bool {
+		if m[keys[a]] != m[keys[b]] {
+			return m[keys[a]] > m[keys[b]]
+		}
+		return keys[a] < keys[b]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }

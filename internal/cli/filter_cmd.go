@@ -11,7 +11,6 @@ import (
 	"github.com/degen-llm/degen/detect"
 	"github.com/degen-llm/degen/filter"
 	"github.com/degen-llm/degen/internal/jsonl"
-	"github.com/degen-llm/degen/internal/tty"
 )
 
 // FilterCmd cleans records.
@@ -91,11 +90,14 @@ func (c *FilterCmd) Run(g *Globals, io *IO) error {
 			return usagef("%v", err)
 		}
 	}
+	if err := c.noResume(c.Dedup != "", "--dedup"); err != nil {
+		return err
+	}
 	s, err := c.InputFlags.open(io)
 	if err != nil {
 		return err
 	}
-	bar := tty.NewProgress(io.Stderr, g.showProgress(io), -1, "filter", "records")
+	bar := newRecordBar(g, io, s, "filter")
 	dropped := map[string]int{}
 	dopt := detect.DefaultOptions()
 	err = func() error {
@@ -128,7 +130,7 @@ func (c *FilterCmd) Run(g *Globals, io *IO) error {
 		}
 	}()
 	bar.Finish()
-	if ferr := s.finish(g, io, "filter"); err == nil {
+	if ferr := s.finish(g, io, "filter", err); err == nil {
 		err = ferr
 	}
 	if err == nil {

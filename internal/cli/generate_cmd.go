@@ -17,7 +17,6 @@ import (
 	"github.com/degen-llm/degen/generate"
 	"github.com/degen-llm/degen/generate/sample"
 	"github.com/degen-llm/degen/internal/jsonl"
-	"github.com/degen-llm/degen/internal/tty"
 	"github.com/degen-llm/degen/kernels"
 	"github.com/degen-llm/degen/model"
 )
@@ -285,8 +284,11 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 		if len(c.Inputs) > 0 {
 			return usagef("give either --prompt or input files, not both")
 		}
+		if c.Resume || c.Shard != "" {
+			return usagef("--resume and --shard work on input files, not --prompt")
+		}
 		prompts = c.Prompt
-		out, err := jsonl.Create(c.Output, jsonl.WriterOptions{Stdout: io.Stdout, FlushEach: c.Output == "-" && io.StdoutTTY})
+		out, err := createOutput(c.Output, io)
 		if err != nil {
 			return err
 		}
@@ -297,7 +299,7 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 			return err
 		}
 	}
-	bar := tty.NewProgress(io.Stderr, g.showProgress(io), -1, "generate", "records")
+	bar := newRecordBar(g, io, s, "generate")
 	var totalTok int
 	start := time.Now()
 	// item is one prompt to generate, with its record and settings.
@@ -344,7 +346,9 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 		if err != nil {
 			return it, false, err
 		}
-		it.rec, it.line, it.name = r, s.in.Line(), s.in.Name()
+		// The record's position in the whole input, whatever the shard
+		// or resumed run, so its output does not depend on either.
+		it.rec, it.line, it.name, it.index = r, s.in.Line(), s.in.Name(), uint64(s.pos-1)
 		if msgs, ok := r.Get(c.MessagesField); ok && (!c.NoChatTemplate || !r.Has(c.PromptField)) {
 			// A conversation: the chat template renders it, and the special
 			// tokens it writes are tokens.
@@ -471,10 +475,18 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 	batch := max(c.Batch, 1)
 	err = func() error {
 		var items []item
+		var stop error // an interruption: the items in hand are finished first
 		for i := 0; ; i++ {
 			skipped = false
+			if prompts != nil && stop == nil {
+				stop = interrupted(io.Ctx)
+			}
 			it, ok, err := read(i)
-			if err != nil {
+			if stop != nil {
+				ok = false
+			} else if isInterrupt(err) {
+				stop, ok = err, false
+			} else if err != nil {
 				return err
 			}
 			if ok && !skipped {
@@ -487,12 +499,12 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 				items = items[:0]
 			}
 			if !ok {
-				return nil
+				return stop
 			}
 		}
 	}()
 	bar.Finish()
-	if ferr := s.finish(g, io, "generate"); err == nil {
+	if ferr := s.finish(g, io, "generate", err); err == nil {
 		err = ferr
 	}
 	if err == nil {

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/degen-llm/degen/internal/jsonl"
 )
@@ -12,10 +14,11 @@ import (
 // commands.
 type InputFlags struct {
 	Inputs       []string `arg:"" optional:"" name:"input" help:"Input JSONL files, read in order (default: stdin). Gzip and zstd input is detected and decompressed."`
-	Output       string   `short:"o" default:"-" help:"Output file (default: stdout). A .gz or .zst name compresses."`
+	Output       string   `short:"o" default:"-" help:"Output file (default: stdout). A .gz or .zst name compresses. It is written as FILE.partial and renamed when the run ends well; an interrupted run keeps FILE.partial (see --resume), a failed one removes it, and an existing FILE is never overwritten by a run that did not finish."`
 	MaxLineBytes int      `default:"67108864" help:"Longest input line accepted, in bytes."`
 	OnError      string   `enum:"fail,skip" default:"fail" help:"On a malformed input line or a record that cannot be processed (no prompt or text field, bad params): fail (exit 1, naming file and line) or skip it (counted on stderr, kept in --rejects)."`
 	Rejects      string   `help:"Keep every skipped or dropped line in this file, verbatim (skipped lines) or with the reason (dropped records)."`
+	LongRunFlags
 }
 
 // stream is an open input, output and rejects file.
@@ -27,19 +30,56 @@ type stream struct {
 	nOut    int
 	skip    bool // --on-error=skip
 	bad     int  // records skipped because they could not be processed
+
+	ctx        context.Context // cancelled by SIGINT/SIGTERM
+	pos        int             // input records consumed, all shards, this run and the resumed one
+	resumeFrom int             // input records done by the resumed run
+	resumed    checkpoint      // what the resumed run had done
+	shardI     int             // --shard I/N
+	shardN     int
+	outPath    string // -o FILE, "" for stdout
+}
+
+// noResume refuses --resume for a command whose output depends on records
+// before the point of interruption (grouping, dedup, corpus state).
+func (f *InputFlags) noResume(on bool, flag string) error {
+	if on && f.Resume {
+		return usagef("--resume cannot be used with %s: its output depends on every record before the interruption", flag)
+	}
+	return nil
+}
+
+// createOutput opens -o: standard output, or FILE written as FILE.partial.
+func createOutput(path string, io *IO) (*jsonl.Writer, error) {
+	return jsonl.Create(path, jsonl.WriterOptions{Stdout: io.Stdout, FlushEach: path == "-" && io.StdoutTTY, Partial: path != "-" && path != ""})
 }
 
 // open opens the inputs, the output and the rejects file.
 func (f *InputFlags) open(io *IO) (*stream, error) {
-	s := &stream{skip: f.OnError == "skip"}
+	s := &stream{skip: f.OnError == "skip", ctx: io.Ctx}
+	if f.Output != "-" && f.Output != "" {
+		s.outPath = f.Output
+	}
+	var err error
+	if s.shardI, s.shardN, err = resolveShard(f.Shard, f.ShardCount, os.Getenv); err != nil {
+		return nil, err
+	}
+	if f.Resume && s.outPath == "" {
+		return nil, usagef("--resume needs -o FILE (it continues FILE.partial)")
+	}
 	if f.Rejects != "" {
-		w, err := jsonl.Create(f.Rejects, jsonl.WriterOptions{})
+		// On --resume the first run's rejects stay and the new ones follow.
+		w, err := jsonl.Create(f.Rejects, jsonl.WriterOptions{Append: f.Resume})
 		if err != nil {
 			return nil, err
 		}
 		s.rejects = w
 	}
-	opt := jsonl.Options{MaxLineBytes: f.MaxLineBytes, OnError: jsonl.ErrorPolicy(f.OnError), Stdin: io.Stdin}
+	var cancel <-chan struct{}
+	if io.Ctx != nil {
+		cancel = io.Ctx.Done()
+	}
+	opt := jsonl.Options{MaxLineBytes: f.MaxLineBytes, OnError: jsonl.ErrorPolicy(f.OnError), Stdin: io.Stdin, Cancel: cancel}
 	if s.rejects != nil {
 		opt.Rejects = s.rejects.Raw()
 	}
@@ -49,22 +89,71 @@ func (f *InputFlags) open(io *IO) (*stream, error) {
 		return nil, err
 	}
 	s.in = in
-	out, err := jsonl.Create(f.Output, jsonl.WriterOptions{Stdout: io.Stdout, FlushEach: f.Output == "-" && io.StdoutTTY})
+	if s.outPath != "" && !f.Resume {
+		// Leftovers of an earlier interrupted run that is not resumed.
+		_ = os.Remove(checkpointName(s.outPath))
+		_ = os.Remove(jsonl.PartialName(s.outPath) + ".old")
+	}
+	if f.Resume {
+		// The old partial file is read while the new one is written.
+		if err := os.Rename(jsonl.PartialName(s.outPath), jsonl.PartialName(s.outPath)+".old"); err != nil && !os.IsNotExist(err) {
+			s.close()
+			return nil, err
+		}
+	}
+	out, err := createOutput(f.Output, io)
 	if err != nil {
 		s.close()
 		return nil, err
 	}
 	s.out = out
+	if f.Resume {
+		cp, ok, err := resume(s.outPath, out)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		if ok && cp.Shard != s.shardName() {
+			s.close()
+			return nil, usagef("--resume: %s was written by shard %q, this run is shard %q", jsonl.PartialName(s.outPath), cp.Shard, s.shardName())
+		}
+		if ok {
+			s.resumeFrom, s.resumed = cp.InputRecords, cp
+			in.MuteRejects(cp.InputRecords > 0)
+		}
+	}
 	return s, nil
 }
 
-// next returns the next record, or io.EOF.
+// next returns the next record of this shard, or io.EOF; after SIGINT or
+// SIGTERM an *interruptError (every record returned before is the caller's
+// to finish).
 func (s *stream) next() (*jsonl.Record, error) {
-	r, err := s.in.Next()
-	if err == nil {
+	for {
+		if err := interrupted(s.ctx); err != nil {
+			return nil, err
+		}
+		r, err := s.in.Next()
+		if err != nil {
+			if ierr := interrupted(s.ctx); ierr != nil && errors.Is(err, jsonl.ErrInterrupted) {
+				return nil, ierr
+			}
+			return nil, err
+		}
+		pos := s.pos
+		s.pos++
+		if pos < s.resumeFrom {
+			if s.pos == s.resumeFrom {
+				s.in.MuteRejects(false)
+			}
+			continue
+		}
+		if s.shardN > 1 && pos%s.shardN != s.shardI {
+			continue
+		}
 		s.nIn++
+		return r, nil
 	}
-	return r, err
 }
 
 // write writes a record to the output.
@@ -97,14 +186,15 @@ func (s *stream) failed(rec *jsonl.Record, err error) error {
 	return s.reject(rec, err.Error())
 }
 
-// close closes everything and returns the first error.
+// close closes everything and returns the first error; a partial output
+// file is removed (the run did not finish).
 func (s *stream) close() error {
 	var errs []error
 	if s.in != nil {
 		errs = append(errs, s.in.Close())
 	}
 	if s.out != nil {
-		errs = append(errs, s.out.Close())
+		s.out.Discard()
 	}
 	if s.rejects != nil {
 		errs = append(errs, s.rejects.Close())
@@ -112,13 +202,25 @@ func (s *stream) close() error {
 	return errors.Join(errs...)
 }
 
-// finish closes the stream and reports counts on stderr.
-func (s *stream) finish(g *Globals, io *IO, verb string) error {
+// finish closes the stream and reports counts on stderr. runErr is how the
+// run ended: nil commits the output (FILE.partial becomes FILE), an
+// interruption keeps FILE.partial with its complete lines and a checkpoint
+// for --resume, any other error removes it.
+func (s *stream) finish(g *Globals, io *IO, verb string, runErr error) error {
 	skipped := 0
 	if s.in != nil {
 		skipped = s.in.Skipped()
 	}
-	err := s.close()
+	var err error
+	var ie *interruptError
+	switch {
+	case runErr == nil:
+		err = s.commit()
+	case errors.As(runErr, &ie):
+		err = s.keep(ie)
+	default:
+		err = s.close()
+	}
 	if skipped > 0 {
 		// Skipped lines are reported even with --quiet: they are data not written.
 		fmt.Fprintf(io.Stderr, "degen %s: skipped %d malformed input line(s)\n", verb, skipped)
@@ -127,6 +229,79 @@ func (s *stream) finish(g *Globals, io *IO, verb string) error {
 		fmt.Fprintf(io.Stderr, "degen %s: skipped %d record(s) that could not be processed\n", verb, s.bad)
 	}
 	return err
+}
+
+// shardName is "I/N" for a sharded run, "" otherwise.
+func (s *stream) shardName() string {
+	if s.shardN <= 1 {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", s.shardI, s.shardN)
+}
+
+// commit closes everything and renames the output into place.
+func (s *stream) commit() error {
+	var errs []error
+	if s.in != nil {
+		errs = append(errs, s.in.Close())
+	}
+	if s.rejects != nil {
+		errs = append(errs, s.rejects.Close())
+	}
+	if s.out != nil {
+		if err := errors.Join(errs...); err != nil {
+			s.out.Discard()
+			return err
+		}
+		errs = append(errs, s.out.Commit())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if s.outPath != "" {
+		_ = os.Remove(checkpointName(s.outPath))
+		_ = os.Remove(jsonl.PartialName(s.outPath) + ".old")
+	}
+	return nil
+}
+
+// keep closes everything after an interruption: the complete lines written
+// so far stay in FILE.partial (or on stdout), with a checkpoint beside it
+// for --resume. It fills in ie's note.
+func (s *stream) keep(ie *interruptError) error {
+	var errs []error
+	if s.in != nil {
+		errs = append(errs, s.in.Close())
+	}
+	if s.rejects != nil {
+		errs = append(errs, s.rejects.Close())
+	}
+	if s.out != nil {
+		errs = append(errs, s.out.Close())
+	}
+	done := max(s.pos, s.resumeFrom)
+	lines := s.resumed.OutputLines + s.nOut
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if s.in == nil { // generate --prompt
+		ie.note = fmt.Sprintf("; %d complete lines written", lines)
+		if s.outPath != "" {
+			ie.note += " to " + jsonl.PartialName(s.outPath)
+		}
+		return nil
+	}
+	if s.outPath == "" {
+		ie.note = fmt.Sprintf("; %d input records done, %d complete lines written", done, lines)
+		return nil
+	}
+	b, _ := json.Marshal(checkpoint{InputRecords: done, OutputLines: lines, Shard: s.shardName()})
+	if err := os.WriteFile(checkpointName(s.outPath), append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	_ = os.Remove(jsonl.PartialName(s.outPath) + ".old")
+	ie.note = fmt.Sprintf("; %d input records done, %d complete lines kept in %s (run again with --resume to continue)", done, lines, jsonl.PartialName(s.outPath))
+	return nil
 }
 
 // groupKey is the value at the dotted path of rec as a string (a string

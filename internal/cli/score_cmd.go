@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/degen-llm/degen/internal/jsonl"
-	"github.com/degen-llm/degen/internal/tty"
 	"github.com/degen-llm/degen/kernels"
 	"github.com/degen-llm/degen/model"
 	"github.com/degen-llm/degen/model/tokenizer"
@@ -214,6 +213,9 @@ func (c *ScoreCmd) Run(g *Globals, io *IO) error {
 			return usagef("%v", err)
 		}
 	}
+	if err := c.noResume(c.Summary != "", "--summary"); err != nil {
+		return err
+	}
 	s, err := c.InputFlags.open(io)
 	if err != nil {
 		return err
@@ -260,7 +262,7 @@ func (c *ScoreCmd) Run(g *Globals, io *IO) error {
 		p.res.Distinct = append([]float64(nil), res.Distinct...)
 		return p
 	}
-	bar := tty.NewProgress(io.Stderr, g.showProgress(io), -1, "score", "records")
+	bar := newRecordBar(g, io, s, "score")
 	field := c.TextField
 	err = processBatches(s, workers, func(sc *score.Scorer, rec *jsonl.Record) (*pending, error) {
 		text, ok, err := rec.GetString(field)
@@ -320,7 +322,7 @@ func (c *ScoreCmd) Run(g *Globals, io *IO) error {
 	if err == nil && corpus != nil {
 		err = c.writeSummary(io, corpus.Summary(), lmw)
 	}
-	if ferr := s.finish(g, io, "score"); err == nil {
+	if ferr := s.finish(g, io, "score", err); err == nil {
 		err = ferr
 	}
 	return err

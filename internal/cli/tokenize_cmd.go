@@ -7,7 +7,6 @@ import (
 	stdio "io"
 
 	"github.com/degen-llm/degen/internal/jsonl"
-	"github.com/degen-llm/degen/internal/tty"
 	"github.com/degen-llm/degen/model"
 	"github.com/degen-llm/degen/model/tokenizer"
 )
@@ -71,7 +70,7 @@ func (c *ModelTokenizeCmd) Run(g *Globals, io *IO) error {
 	if err != nil {
 		return err
 	}
-	bar := tty.NewProgress(io.Stderr, g.showProgress(io), -1, "tokenize", "records")
+	bar := newRecordBar(g, io, s, "tokenize")
 	n := len(m.Vocab.Pieces)
 	err = func() error {
 		for {
@@ -95,7 +94,7 @@ func (c *ModelTokenizeCmd) Run(g *Globals, io *IO) error {
 		}
 	}()
 	bar.Finish()
-	if ferr := s.finish(g, io, "tokenize"); err == nil {
+	if ferr := s.finish(g, io, "tokenize", err); err == nil {
 		err = ferr
 	}
 	return err

@@ -58,7 +58,16 @@ type Options struct {
 	Rejects io.Writer
 	// Stdin is read for the path "-" or ""; nil means os.Stdin.
 	Stdin io.Reader
+	// Cancel, when closed, makes a read that is waiting for input (a pipe
+	// or terminal on stdin, an injected reader) return ErrInterrupted at
+	// once instead of blocking until more data comes. Lines already read
+	// are unaffected; the line being assembled is lost.
+	Cancel <-chan struct{}
 }
+
+// ErrInterrupted is wrapped by the error Next returns after Options.Cancel
+// was closed while it waited for input.
+var ErrInterrupted = errors.New("interrupted")
 
 func (o *Options) check() error {
 	switch o.OnError {
@@ -116,6 +125,8 @@ type Reader struct {
 	lastName string
 	lastLine int
 	lastRec  *Record
+
+	muted bool // MuteRejects
 }
 
 // source is an opened input.
@@ -126,6 +137,7 @@ type source struct {
 	zs      *zstd.Decoder
 	br      *bufio.Reader // lines come from here
 	started bool          // first line read (for the BOM check)
+	stop    func()        // ends a cancelReader's goroutine, nil if none
 }
 
 // countingReader adds the bytes it reads to n, which BytesRead loads from
@@ -291,7 +303,7 @@ func (r *Reader) reject(line []byte, cause error) error {
 		return &LineError{Input: r.cur.name, Line: r.line, Err: cause}
 	}
 	r.skipped++
-	if line != nil && r.opt.Rejects != nil {
+	if line != nil && r.opt.Rejects != nil && !r.muted {
 		if err := r.writeReject(line); err != nil {
 			return err
 		}
@@ -408,7 +420,9 @@ func (r *Reader) readLine() (line []byte, tooLong bool, err error) {
 	}
 }
 
-func (r *Reader) streamRejects() bool { return r.opt.OnError == Skip && r.opt.Rejects != nil }
+func (r *Reader) streamRejects() bool {
+	return r.opt.OnError == Skip && r.opt.Rejects != nil && !r.muted
+}
 
 // trimBOM drops a UTF-8 byte order mark from the first line of an input.
 func (r *Reader) trimBOM(b []byte) []byte {
@@ -430,6 +444,81 @@ func trimEOL(b []byte) []byte {
 	return b
 }
 
+// cancelReader makes reads from a stream that may block (stdin, a pipe)
+// return ErrInterrupted when cancel closes: a goroutine does the reads and
+// hands the results over, so the waiting side can give up. The goroutine
+// left blocked in Read ends with the process.
+type cancelReader struct {
+	r      io.Reader
+	cancel <-chan struct{}
+	req    chan []byte
+	res    chan readResult
+}
+
+type readResult struct {
+	n   int
+	err error
+}
+
+func newCancelReader(r io.Reader, cancel <-chan struct{}) *cancelReader {
+	c := &cancelReader{r: r, cancel: cancel, req: make(chan []byte), res: make(chan readResult, 1)}
+	go func() {
+		for p := range c.req {
+			n, err := c.r.Read(p)
+			c.res <- readResult{n, err}
+		}
+	}()
+	return c
+}
+
+// stop ends the reader goroutine once its current Read (if any) returns;
+// Read must not be called after it.
+func (c *cancelReader) stop() { close(c.req) }
+
+func (c *cancelReader) Read(p []byte) (int, error) {
+	select {
+	case <-c.cancel:
+		return 0, ErrInterrupted
+	default:
+	}
+	// The reader goroutine fills a private buffer, never p, so giving up
+	// on a read cannot let it write into memory the caller reuses.
+	buf := make([]byte, len(p))
+	select {
+	case c.req <- buf:
+	case <-c.cancel:
+		return 0, ErrInterrupted
+	}
+	select {
+	case res := <-c.res:
+		copy(p, buf[:res.n])
+		return res.n, res.err
+	case <-c.cancel:
+		return 0, ErrInterrupted
+	}
+}
+
+// checkedReader returns ErrInterrupted from Read once cancel is closed; for
+// files, whose reads do not block for long.
+type checkedReader struct {
+	r      io.Reader
+	cancel <-chan struct{}
+}
+
+func (c checkedReader) Read(p []byte) (int, error) {
+	select {
+	case <-c.cancel:
+		return 0, ErrInterrupted
+	default:
+		return c.r.Read(p)
+	}
+}
+
+// MuteRejects stops (true) or restarts (false) copying skipped lines to
+// Options.Rejects, for a caller skipping input it already processed in an
+// earlier run (whose rejects were written then).
+func (r *Reader) MuteRejects(mute bool) { r.muted = mute }
+
 // open opens in and sniffs its compression.
 func (r *Reader) open(in input) error {
 	s := &source{name: in.name}
@@ -440,6 +529,12 @@ func (r *Reader) open(in input) error {
 			return err
 		}
 		s.closer, raw = f, f
+		if r.opt.Cancel != nil {
+			raw = checkedReader{f, r.opt.Cancel}
+		}
+	} else if r.opt.Cancel != nil {
+		cr := newCancelReader(raw, r.opt.Cancel)
+		s.stop, raw = cr.stop, cr
 	}
 	br := bufio.NewReaderSize(countingReader{r: raw, n: &r.read}, readBufSize)
 	magic, err := br.Peek(4)
@@ -489,6 +584,10 @@ func (s *source) close() error {
 	}
 	if s.zs != nil {
 		s.zs.Close()
+	}
+	if s.stop != nil {
+		s.stop()
+		s.stop = nil
 	}
 	if s.closer != nil {
 		if cerr := s.closer.Close(); err == nil {

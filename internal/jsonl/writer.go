@@ -27,7 +27,20 @@ type WriterOptions struct {
 	FlushEach bool
 	// Stdout is written for the path "-" or ""; nil means os.Stdout.
 	Stdout io.Writer
+	// Partial writes a named file to PartialName(path) instead, so the
+	// file at path is untouched until Commit renames the finished output
+	// onto it. Close (without Commit) leaves the partial file with the
+	// lines written so far; Discard removes it.
+	Partial bool
+	// Append adds to an existing file instead of truncating it (a
+	// compressed file gets a new gzip member or zstd frame, which readers
+	// take as the continuation of the stream).
+	Append bool
 }
+
+// PartialName is where a WriterOptions.Partial output is written until it
+// is committed: the same directory, so the final rename is atomic.
+func PartialName(path string) string { return path + ".partial" }
 
 // compressor is what gzip.Writer and zstd.Encoder have in common.
 type compressor interface {
@@ -44,6 +57,7 @@ type Writer struct {
 	bw        *bufio.Writer
 	comp      compressor // nil when uncompressed
 	file      *os.File   // nil for stdout and injected writers
+	partial   string     // the file written, when it is renamed to name on Commit
 	flushEach bool
 	err       error
 	closed    bool
@@ -60,11 +74,22 @@ func Create(path string, opt WriterOptions) (*Writer, error) {
 		}
 		return NewWriter(StdoutName, out, opt), nil
 	}
-	f, err := os.Create(path)
+	target := path
+	if opt.Partial {
+		target = PartialName(path)
+	}
+	flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if opt.Append {
+		flag = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	f, err := os.OpenFile(target, flag, 0o666)
 	if err != nil {
 		return nil, err
 	}
 	w := &Writer{name: path, file: f, flushEach: opt.FlushEach}
+	if opt.Partial {
+		w.partial = target
+	}
 	var dst io.Writer = f
 	switch {
 	case strings.HasSuffix(path, ".gz"):
@@ -189,4 +214,31 @@ func (w *Writer) Close() error {
 		}
 	}
 	return w.err
+}
+
+// Commit closes w and, for a Partial output, renames the partial file onto
+// the named one; after a write or close error the partial file is left
+// and nothing is renamed.
+func (w *Writer) Commit() error {
+	if err := w.Close(); err != nil {
+		return err
+	}
+	if w.partial == "" {
+		return nil
+	}
+	if err := os.Rename(w.partial, w.name); err != nil {
+		return w.fail(err)
+	}
+	w.partial = ""
+	return nil
+}
+
+// Discard closes w and removes a Partial output's partial file, for a run
+// that failed: whatever was at the named path stays as it was.
+func (w *Writer) Discard() {
+	_ = w.Close()
+	if w.partial != "" {
+		_ = os.Remove(w.partial)
+		w.partial = ""
+	}
 }

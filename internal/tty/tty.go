@@ -67,3 +67,11 @@ func (p *Progress) Finish() {
 		_ = p.bar.Finish()
 	}
 }
+
+// SetMax changes the expected total (an estimate that firms up as the input
+// is read), turning a spinner into a bar with an ETA.
+func (p *Progress) SetMax(max int64) {
+	if p.bar != nil {
+		p.bar.ChangeMax64(max)
+	}
+}

@@ -15,7 +15,11 @@ import (
 //     the processor chain (so a repetition penalty multiplies log-probs),
 //     then the beam's running score is added;
 //   - the best K = max(2, 1+n_eos)·num_beams (beam, token) pairs are kept,
-//     best first (ties: lower beam, then lower id);
+//     best first, ranked on float32 running sums as HF's float32 tensors
+//     are (a float64 sum can split two candidates HF sees as equal); exact
+//     ties put a continuation before an end of generation, then the lower
+//     beam, then the lower id (torch.topk leaves the order of equal values
+//     unspecified, so this is our rule; see candBefore);
 //   - a pair that ends its sequence (end-of-generation id, stop string, the
 //     token budget or the context) is finished; only finished pairs ranked
 //     within the first num_beams enter the finished set, scored
@@ -35,13 +39,17 @@ import (
 // the other within a step (the chosen tokens of all groups are then fed in
 // one batch); a group's log-probs lose diversity_penalty for
 // every beam of an earlier group that chose the same token at this step
-// (HF's HammingDiversityLogitsProcessor, first in the processor list). The
-// returned hypotheses are the best of all groups.
+// (HF's HammingDiversityLogitsProcessor, first in the processor list). An
+// earlier group's choice is its best num_beams/G candidates other than
+// end-of-generation ids, also at the step where the token budget, the
+// context or the stopping rule ends that group: HF checks the length only
+// after all groups have chosen, so the last step is penalised like any
+// other. The returned hypotheses are the best of all groups.
 
 // beamHyp is a running beam.
 type beamHyp struct {
 	tokens []int32 // prompt then generated ids
-	score  float64 // sum of processed log-probs
+	score  float64 // sum of processed log-probs, each partial sum rounded to float32
 	slot   int     // its Seq in Decoder.seqs
 	parent int     // index of the beam it extends in the previous step
 	stop   Stopper
@@ -53,12 +61,21 @@ type beamCand struct {
 	score float64
 	beam  int
 	id    int32
+	eog   bool // id ends generation
 }
 
-// candBefore orders continuations best first.
+// candBefore orders continuations best first. On equal scores a
+// continuation goes before an end of generation: it keeps a hypothesis
+// alive that can still finish later, where the end would take a finished
+// slot (or none, ranked past num_beams) for good. This is also the order
+// torch.topk gave in the one float32 tie the Hugging Face comparison met,
+// though torch does not promise any order for equal values.
 func candBefore(a, b beamCand) bool {
 	if a.score != b.score {
 		return a.score > b.score
+	}
+	if a.eog != b.eog {
+		return b.eog
 	}
 	if a.beam != b.beam {
 		return a.beam < b.beam
@@ -150,7 +167,10 @@ func (d *Decoder) beamSearch(prompt []int, p Params, chain sample.Chain) ([]Sequ
 					if math.IsInf(float64(l), -1) || l != l {
 						continue
 					}
-					heap = pushTop(heap, K, beamCand{hyp.score + float64(l), b, id})
+					// float32 sums, as HF's beam_scores + log-probs:
+					// candidates equal there are equal here, and the
+					// tie rule below decides between them.
+					heap = pushTop(heap, K, beamCand{float64(float32(hyp.score) + l), b, id, d.isEOG(id)})
 				}
 			}
 			d.hist.Tokens = nil
@@ -164,6 +184,7 @@ func (d *Decoder) beamSearch(prompt []int, p Params, chain sample.Chain) ([]Sequ
 				return 0
 			})
 			next := grp.spare[:0]
+			chosen := 0 // of the first gs non-EOG candidates, for the diversity penalty
 			valid := false
 			newParity := 1 - grp.parity
 			for r, cd := range heap {
@@ -171,9 +192,17 @@ func (d *Decoder) beamSearch(prompt []int, p Params, chain sample.Chain) ([]Sequ
 				reason := ""
 				var st Stopper
 				switch {
-				case d.isEOG(cd.id):
+				case cd.eog:
 					reason = FinishEOS
 				default:
+					// Hugging Face's running beams are the best gs
+					// non-EOS candidates, whatever the length; it checks
+					// the budget only after every group has chosen, so
+					// they penalise later groups also at the last step.
+					if chosen < gs {
+						current = append(current, cd.id)
+						chosen++
+					}
 					if parent.stop != nil && (r < gs || len(next) < gs) {
 						st = parent.stop.Clone()
 						if st.Add(int(cd.id)) {
@@ -247,7 +276,6 @@ func (d *Decoder) beamSearch(prompt []int, p Params, chain sample.Chain) ([]Sequ
 				s.CopyFrom(parent, pos)
 				tok := nh.tokens[len(nh.tokens)-1]
 				d.queue(s, int(tok), pos)
-				current = append(current, tok)
 			}
 			grp.run, grp.spare = next, grp.run
 			grp.parity = newParity

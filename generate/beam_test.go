@@ -237,3 +237,47 @@ func TestContrastiveHandComputed(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []int{tA}, out.Sequences[0].Tokens)
 }
+
+func TestBeamTieContinuationBeforeEOS(t *testing.T) {
+	// After the prompt, <eos> and B are exactly tied (0.3 each) for the
+	// second place behind A (0.4). The tie rule puts the continuation
+	// first, so B takes rank 1 and <eos> falls to rank 2, past num_beams=2,
+	// and does not enter the finished set: the budget of 1 then finishes
+	// A and B. Ranking <eos> first (lower id) would return "" instead of B.
+	lm := &bigramLM{probs: [][]float64{
+		tEOS: {1, 0, 0, 0},
+		tA:   {0.4, 0.3, 0.3, 0},
+		tB:   {0.9, 0.05, 0.05, 0},
+		tC:   {0.3, 0.4, 0.3, 0},
+	}, angles: []float64{0, 0, 0, 0}}
+	for _, es := range []generate.EarlyStopping{generate.EarlyStoppingTrue, generate.EarlyStoppingFalse, generate.EarlyStoppingNever} {
+		p := generate.DefaultParams()
+		p.MaxNewTokens, p.NumBeams, p.NumReturnSequences, p.EarlyStopping = 1, 2, 2, es
+		d := &generate.Decoder{LM: lm, Vocab: sample.VocabInfo{EOS: []int32{tEOS}}}
+		out, err := d.Decode([]int{tC}, p, 0)
+		require.NoError(t, err)
+		require.Len(t, out.Sequences, 2)
+		assert.Equal(t, []int{tA}, out.Sequences[0].Tokens, "early stopping %s", es)
+		assert.Equal(t, []int{tB}, out.Sequences[1].Tokens, "early stopping %s", es)
+		assert.Equal(t, generate.FinishLength, out.Sequences[1].FinishReason)
+		assert.InDelta(t, math.Log(0.3), out.Sequences[1].Score, 1e-6)
+	}
+}
+
+func TestDiverseBeamPenaltyAtLastStep(t *testing.T) {
+	// Two groups of one beam and a budget of one token: the budget ends
+	// both groups at their first step, but group 1 must still lose the
+	// penalty for group 0's A (HF checks the length after all groups have
+	// chosen), so it takes B (ln .4) instead of a second A.
+	p := generate.DefaultParams()
+	p.MaxNewTokens, p.NumBeams, p.NumBeamGroups, p.NumReturnSequences = 1, 2, 2, 2
+	p.DiversityPenalty = 10
+	out, err := fakeDecoder().Decode([]int{tC}, p, 0)
+	require.NoError(t, err)
+	require.Len(t, out.Sequences, 2)
+	assert.Equal(t, []int{tA}, out.Sequences[0].Tokens)
+	assert.InDelta(t, math.Log(0.5), out.Sequences[0].Score, 1e-6)
+	assert.Equal(t, []int{tB}, out.Sequences[1].Tokens)
+	assert.InDelta(t, math.Log(0.4), out.Sequences[1].Score, 1e-6)
+	assert.Equal(t, generate.FinishLength, out.Sequences[1].FinishReason)
+}

@@ -135,7 +135,10 @@ func TestBeamSearchOnModel(t *testing.T) {
 	for _, lp := range greedy.LogProbs {
 		greedySum += float64(lp.LogProb)
 	}
-	assert.GreaterOrEqual(t, *res[0].SequenceScore+1e-9, greedySum/30, "the best beam is at least as likely as greedy")
+	// Beam sums are rounded to float32 at each step, as HF's tensors are
+	// (30 roundings of a sum near −5.4 are within 1e-5, 3.3e-7 per token),
+	// greedySum is not.
+	assert.GreaterOrEqual(t, *res[0].SequenceScore+1e-6, greedySum/30, "the best beam is at least as likely as greedy")
 	assert.False(t, math.IsNaN(greedySum))
 }
 

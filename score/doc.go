@@ -6,7 +6,7 @@
 // # Per record
 //
 // A [Scorer] (one per worker; it owns all scratch space) tokenises a text
-// ([Words] by default: whitespace words with every CJK character a token,
+// ([Words] by default: whitespace words with every CJK letter a token,
 // as internal/textseg splits; [Chars]; [Whitespace] = Python's str.split,
 // the references' tokenisation; or model ids through [Scorer.ScoreIDs]) and
 // returns a [Result], which appends itself as JSON in a fixed field order:

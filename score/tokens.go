@@ -12,9 +12,10 @@ import (
 type Tokenization int
 
 const (
-	// Words splits on whitespace and makes every CJK character a token of
-	// its own (internal/textseg Words). The default: a whitespace split
-	// would make a whole Chinese sentence one token.
+	// Words splits on whitespace and makes every CJK ideograph, kana and
+	// hangul a token of its own (internal/textseg Words); CJK punctuation
+	// stays with what it touches, as ASCII punctuation does. The default: a
+	// whitespace split would make a whole Chinese sentence one token.
 	Words Tokenization = iota
 	// Chars makes every non-space character a token (textseg Chars).
 	Chars
@@ -123,7 +124,7 @@ func splitSeg(text string, chars bool, yield func(tok string)) {
 				yield(text[start:i])
 				start = -1
 			}
-		case chars || textseg.IsCJK(r):
+		case chars || textseg.IsCJKLetter(r):
 			if start >= 0 {
 				yield(text[start:i])
 				start = -1

@@ -1,6 +1,7 @@
 package score
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -60,4 +61,37 @@ func FuzzSplitSeg(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWordsCJKPunctuationOnLatin: CJK punctuation is not split off Latin
+// words, so a text without CJK letters gets the papers' whitespace-split
+// metrics under Words too, and a mixed text splits only at its CJK letters.
+func TestWordsCJKPunctuationOnLatin(t *testing.T) {
+	words := mustScorer(t, Options{Tokens: Words})
+	ws := mustScorer(t, Options{Tokens: Whitespace})
+	for _, text := range []string{
+		"say 「ok」。 say 「ok」。 say",
+		"he said，「no」！ and left。 he said，「no」！",
+		"ＡＢＣ： one、two、three ＡＢＣ： one",
+	} {
+		w, r := mustScore(t, words, text), mustScore(t, ws, text)
+		assert.Equal(t, r.Tokens, w.Tokens, text)
+		assert.Equal(t, r.SeqRep, w.SeqRep, text)
+		assert.Equal(t, r.Distinct, w.Distinct, text)
+		assert.Equal(t, r.EntropyBits, w.EntropyBits, text)
+		assert.Equal(t, r.LongestRepeat, w.LongestRepeat, text)
+	}
+	// Hand count: say 「ok」。 say 「ok」。 say is 5 tokens of 2 kinds:
+	// seq-rep-1 = 1 − 2/5, bigrams 2 kinds of 4 → 0.5; p = 3/5, 2/5.
+	r := mustScore(t, words, "say 「ok」。 say 「ok」。 say")
+	assert.Equal(t, 5, r.Tokens)
+	assert.InDelta(t, 0.6, r.SeqRep[0], 1e-12)
+	assert.InDelta(t, 0.5, r.SeqRep[1], 1e-12)
+	assert.InDelta(t, -(0.6*math.Log2(0.6) + 0.4*math.Log2(0.4)), r.EntropyBits, 1e-12)
+	// Mixed script: 我说「ok」。我说「ok」。 is 我 说 「ok」。 twice (6 tokens,
+	// 3 kinds), where a whitespace split sees one token.
+	r = mustScore(t, words, "我说「ok」。我说「ok」。")
+	assert.Equal(t, 6, r.Tokens)
+	assert.InDelta(t, 0.5, r.SeqRep[0], 1e-12)
+	assert.Equal(t, 1, mustScore(t, ws, "我说「ok」。我说「ok」。").Tokens)
 }

@@ -135,7 +135,7 @@ type ScoreCmd struct {
 	ChatFlags
 
 	TextField        string `default:"text" help:"Field holding the text to score."`
-	Tokenize         string `enum:"words,chars,whitespace,model" default:"words" help:"Tokenisation: words (whitespace, each CJK character its own token), chars (every non-space character), whitespace (Python str.split, as the papers' scripts) or model (the model's token ids; needs --model) (${enum})."`
+	Tokenize         string `enum:"words,chars,whitespace,model" default:"words" help:"Tokenisation: words (whitespace, each CJK ideograph, kana and hangul its own token), chars (every non-space character), whitespace (Python str.split, as the papers' scripts) or model (the model's token ids; needs --model) (${enum})."`
 	N                string `default:"1,2,3,4" help:"Orders n of seq_rep_n and distinct_n, comma-separated."`
 	Summary          string `help:"Write a corpus summary to this file (- for stderr)."`
 	SummaryFormat    string `enum:"json,markdown" default:"json" help:"Summary format (${enum})."`

@@ -1,6 +1,7 @@
 // Package textseg splits text into the tokens that the text metrics of
 // score and the text signals of detect count: whitespace-separated words,
 // with every CJK ideograph, kana and hangul syllable made a token of its own
+// (CJK punctuation is not split off; it stays with what it touches)
 // (Chinese and Japanese are not written with spaces, so a whitespace split
 // would make a whole sentence one "word"), or every non-space character.
 //
@@ -23,7 +24,8 @@ type Token struct {
 type Mode int
 
 const (
-	// Words splits on whitespace and makes each CJK character its own token.
+	// Words splits on whitespace and makes each CJK ideograph, kana and
+	// hangul its own token.
 	Words Mode = iota
 	// Chars makes every non-space character a token.
 	Chars
@@ -50,6 +52,28 @@ func IsCJK(r rune) bool {
 	return false
 }
 
+// IsCJKLetter reports whether r is a CJK letter that Words makes a token
+// of its own: ideographs, kana (with the prolonged sound mark ー and the
+// iteration marks, which are letters in use) and hangul. CJK punctuation
+// and fullwidth forms are not: like ASCII punctuation they stay with the
+// word they touch, so that a Latin text quoting 「ok」。 splits as a
+// whitespace split does, while in CJK text they still end up alone between
+// two letters.
+func IsCJKLetter(r rune) bool {
+	switch {
+	case r < 0x2E80:
+		return false
+	case unicode.Is(unicode.Han, r),
+		unicode.Is(unicode.Hiragana, r),
+		unicode.Is(unicode.Katakana, r),
+		unicode.Is(unicode.Hangul, r):
+		return true
+	case r == 0x30FC, r >= 0x3031 && r <= 0x3035: // ー, 〱〲〳〴〵
+		return true
+	}
+	return false
+}
+
 // Split appends the tokens of text to dst and returns it.
 func Split(dst []Token, text string, mode Mode) []Token {
 	start := -1 // start of the current word, -1 when between words
@@ -61,7 +85,7 @@ func Split(dst []Token, text string, mode Mode) []Token {
 				dst = append(dst, Token{text[start:i], start, i})
 				start = -1
 			}
-		case mode == Chars || IsCJK(r):
+		case mode == Chars || IsCJKLetter(r):
 			if start >= 0 {
 				dst = append(dst, Token{text[start:i], start, i})
 				start = -1

@@ -21,6 +21,17 @@ func TestSplit(t *testing.T) {
 		{"kana and hangul", "すし 한국어", Words, []string{"す", "し", "한", "국", "어"}},
 		{"chars", "ab c", Chars, []string{"a", "b", "c"}},
 		{"german umlaut stays a word", "Steckdose über", Words, []string{"Steckdose", "über"}},
+		// CJK punctuation is not a letter: it stays with the word it
+		// touches, as ASCII punctuation does, and stands alone only
+		// between two CJK letters.
+		{"latin quoting with CJK brackets", "he said 「ok」。 then", Words, []string{"he", "said", "「ok」。", "then"}},
+		{"ascii and CJK punctuation alike", "\"ok\". 「ok」。", Words, []string{"\"ok\".", "「ok」。"}},
+		{"chinese quote", "他说：「好。」我", Words, []string{"他", "说", "：「", "好", "。」", "我"}},
+		{"chinese comma before latin", "GPU很快，ok？", Words, []string{"GPU", "很", "快", "，ok？"}},
+		{"katakana with prolonged mark", "コーヒー ok", Words, []string{"コ", "ー", "ヒ", "ー", "ok"}},
+		{"hangul and latin", "서울은 big city。", Words, []string{"서", "울", "은", "big", "city。"}},
+		{"fullwidth latin is a word", "ＡＢＣ！ ok", Words, []string{"ＡＢＣ！", "ok"}},
+		{"ideographic space separates", "a\u3000b", Words, []string{"a", "b"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -269,3 +269,55 @@ func count(v []byte) int {
 	}
 	return n
 }
+
+// DeletePath removes the value at a field path: a top-level key, or a
+// member of a nested object (array elements are not removed). It reports
+// whether something was removed.
+func (r *Record) DeletePath(path string) bool {
+	segs, err := parsePath(path)
+	if err != nil {
+		return false
+	}
+	if len(segs) == 1 {
+		return r.Delete(segs[0].key)
+	}
+	last := segs[len(segs)-1]
+	top, ok := r.Get(segs[0].key)
+	if !ok || last.isIdx {
+		return false
+	}
+	ps, pe, ok := locate(top, segs[1:len(segs)-1])
+	if !ok || top[ps] != '{' {
+		return false
+	}
+	obj := top[ps:pe]
+	out := []byte{'{'}
+	removed := false
+	i := skipSpace(obj, 1)
+	for i < len(obj) && obj[i] == '"' {
+		kend := skipString(obj, i)
+		vs := skipSpace(obj, skipSpace(obj, kend)+1)
+		ve := skipValue(obj, vs)
+		if decodeString(obj[i:kend]) == last.key {
+			removed = true
+		} else {
+			if len(out) > 1 {
+				out = append(out, ',')
+			}
+			out = append(out, obj[i:kend]...)
+			out = append(out, ':')
+			out = append(out, obj[vs:ve]...)
+		}
+		i = skipSpace(obj, ve)
+		if i >= len(obj) || obj[i] != ',' {
+			break
+		}
+		i = skipSpace(obj, i+1)
+	}
+	if !removed {
+		return false
+	}
+	out = append(out, '}')
+	r.Set(segs[0].key, splice(top, ps, pe, out))
+	return true
+}

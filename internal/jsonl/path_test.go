@@ -42,3 +42,16 @@ func TestPathLookupAndSet(t *testing.T) {
 		t.Error("ParsePath(a[1): no error")
 	}
 }
+
+func TestDeletePath(t *testing.T) {
+	r, err := Parse([]byte(`{"text":"x","generation":{"token_ids":[1,2],"params":{"seed":1}},"score":{"a":1}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.DeletePath("generation.token_ids") || !r.DeletePath("score") || r.DeletePath("generation.nope") {
+		t.Fatal("DeletePath results wrong")
+	}
+	if got, want := string(r.AppendJSON(nil)), `{"text":"x","generation":{"params":{"seed":1}}}`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}

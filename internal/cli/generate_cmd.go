@@ -43,7 +43,7 @@ type GenerateCmd struct {
 	RopeFreqBase float32  `help:"RoPE base frequency, replacing the model's (NTK-aware scaling)."`
 
 	DoSample           *bool    `group:"sampling" help:"Sample instead of greedy decoding; the sampling flags below need it."`
-	Seed               *uint64  `group:"sampling" help:"Seed of the random streams (default: drawn at random and written to each output)."`
+	Seed               *uint64  `group:"sampling" help:"Run seed: each sampled record's seed derives from it and the record's identity (its id, else prompt and params), never its position, and is written to the output (default: drawn at random and printed on stderr)."`
 	Temperature        *float32 `group:"sampling" help:"Divide the logits by T (HF default 1)."`
 	TopK               *int     `group:"sampling" help:"Keep the k most likely tokens, 0 off (HF default 50); also contrastive search's candidates."`
 	TopP               *float32 `group:"sampling" help:"Nucleus: keep the smallest set with this much probability (1 off)."`

@@ -66,6 +66,7 @@ type detectOut struct {
 type judged struct {
 	rec   *jsonl.Record
 	text  string // the --text-field, decoded once by the worker
+	at    string // the path it was read at
 	group string // the --group-by value
 	out   detectOut
 	seq   int  // 1-based position in the input
@@ -75,6 +76,7 @@ type judged struct {
 // detected is a worker's result for one record.
 type detected struct {
 	text  string
+	at    string // the path the text was read at
 	res   detect.Result
 	prior *detectOut // the record's own verdict, used by --emit-retry
 }
@@ -128,19 +130,22 @@ func (c *DetectCmd) Run(g *Globals, io *IO) error {
 	flagged := 0
 	seq := 0
 	err = processBatches(s, make([]struct{}, nw), func(_ struct{}, rec *jsonl.Record) (detected, error) {
-		text, ok, err := rec.LookupString(c.TextField)
+		text, at, err := recordText(rec, c.TextField)
 		if err != nil {
 			return detected{}, err
 		}
-		if !ok {
-			return detected{}, fmt.Errorf("no %q field (choose it with --text-field)", c.TextField)
-		}
 		if c.EmitRetry && !c.Redetect {
 			if prev, ok := priorVerdict(rec); ok {
-				return detected{text: text, prior: prev}, nil
+				return detected{text: text, at: at, prior: prev}, nil
 			}
 		}
-		return detected{text: text, res: detect.Detect(text, c.tokenIDs(rec), opt)}, nil
+		var ids []int
+		if at == "text" {
+			// generate writes token ids for "text"; another field is
+			// judged on its characters alone.
+			ids = tokenIDs(rec)
+		}
+		return detected{text: text, at: at, res: detect.Detect(text, ids, opt)}, nil
 	}, func(rec *jsonl.Record, d detected) error {
 		bar.Add(1)
 		seq++
@@ -150,10 +155,10 @@ func (c *DetectCmd) Run(g *Globals, io *IO) error {
 		if d.prior != nil {
 			// --emit-retry on a judged file: the verdict in the record
 			// (group and corpus reasons included) decides.
-			j := judged{rec: rec, text: d.text, out: *d.prior, seq: seq, prior: true}
+			j := judged{rec: rec, text: d.text, at: d.at, out: *d.prior, seq: seq, prior: true}
 			return c.emit(s, &j, &flagged)
 		}
-		j := judged{rec: rec, text: d.text, group: groupKey(rec, c.GroupBy), out: detectOut{Result: d.res}, seq: seq}
+		j := judged{rec: rec, text: d.text, at: d.at, group: groupKey(rec, c.GroupBy), out: detectOut{Result: d.res}, seq: seq}
 		if corpus != nil {
 			if dup, sim := corpus.Query(j.group, j.text); dup != "" {
 				j.out.NearDuplicateOf, j.out.Similarity = dup, sim
@@ -261,14 +266,20 @@ func (c *DetectCmd) emit(s *stream, j *judged, flagged *int) error {
 		r := j.rec
 		// The retry carries its source: the original's position in this
 		// input (1-based) and text field, so 'degen merge' puts it back.
-		if !r.Has("source") {
-			if err := r.SetValue("source", retrySource{Line: j.seq, Field: c.TextField}); err != nil {
+		if err := r.SetValue("source", retrySource{Line: j.seq, Field: j.at}); err != nil {
+			return err
+		}
+		switch j.at {
+		case "text":
+		case chatText:
+			// A chat: the answer to regenerate is the last message, so
+			// generate continues the conversation before it.
+			if err := dropLastMessage(r); err != nil {
 				return err
 			}
-		}
-		if c.TextField != "text" {
+		default:
 			// generate writes "text"; merge moves it back to source.field.
-			r.DeletePath(c.TextField)
+			r.DeletePath(j.at)
 		}
 		for _, k := range []string{"text", "generation", "score", "detect"} {
 			r.Delete(k)
@@ -287,20 +298,23 @@ func (c *DetectCmd) emit(s *stream, j *judged, flagged *int) error {
 	return s.write(j.rec)
 }
 
+// dropLastMessage removes the last element of "messages".
+func dropLastMessage(r *jsonl.Record) error {
+	raw, _ := r.Get("messages")
+	var msgs []json.RawMessage
+	if err := json.Unmarshal(raw, &msgs); err != nil {
+		return fmt.Errorf("messages: %w", err)
+	}
+	if len(msgs) > 0 {
+		msgs = msgs[:len(msgs)-1]
+	}
+	return r.SetValue("messages", msgs)
+}
+
 // retrySource links a retry to the record it replaces.
 type retrySource struct {
 	Line  int    `json:"line"`            // 1-based position in detect's input
 	Field string `json:"field,omitempty"` // where the text goes back
-}
-
-// tokenIDs returns "generation"."token_ids" when they describe the judged
-// text: generate writes them for "text", so another --text-field is judged
-// on its characters alone.
-func (c *DetectCmd) tokenIDs(rec *jsonl.Record) []int {
-	if c.TextField != "text" {
-		return nil
-	}
-	return tokenIDs(rec)
 }
 
 // tokenIDs returns "generation"."token_ids" when the record has them.

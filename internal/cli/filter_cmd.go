@@ -184,12 +184,9 @@ func (c *FilterCmd) Run(g *Globals, io *IO) error {
 // "detect" verdict is recomputed on the new text, and "filter"."dropped"
 // lists what was dropped.
 func (c *FilterCmd) apply(rec *jsonl.Record, bounds []bound, exact *filter.ExactDeduper, near *filter.NearDeduper, dopt detect.Options) (string, error) {
-	text, ok, err := rec.LookupString(c.TextField)
+	text, at, err := recordText(rec, c.TextField)
 	if err != nil {
 		return "", err
-	}
-	if !ok {
-		return "", fmt.Errorf("no %q field (choose it with --text-field)", c.TextField)
 	}
 	var info filterInfo
 	var verdict *detectOut
@@ -243,7 +240,7 @@ func (c *FilterCmd) apply(rec *jsonl.Record, bounds []bound, exact *filter.Exact
 	}
 	changed := info.Truncated > 0 || info.Collapsed > 0
 	if changed {
-		if err := rec.SetPathValue(c.TextField, text); err != nil {
+		if err := rec.SetPathValue(at, text); err != nil {
 			return "", err
 		}
 		for _, k := range []string{"score", "generation.token_ids"} {

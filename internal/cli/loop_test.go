@@ -231,3 +231,39 @@ func TestDetectFailIf(t *testing.T) {
 	_, _, code = runMain(t, in, "detect", "--quiet", "--fail-if", "2")
 	assert.Equal(t, ExitUsage, code)
 }
+
+// Why 1 and 2: a chat record (no "text", a "messages" list) is judged on
+// its last message; its retry asks for that message again, and merge puts
+// the new answer back in place of the old one.
+func TestChatRecordsRoundTrip(t *testing.T) {
+	chat := `{"id":"c1","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"` + loopText + `"}]}` + "\n" +
+		`{"id":"c2","messages":[{"role":"user","content":"hello"},{"role":"assistant","content":"A short and clean answer."}]}` + "\n"
+	judged, errs, code := runMain(t, chat, "detect", "--quiet")
+	require.Equal(t, 0, code, errs)
+	jr := decodeLines(t, judged)
+	assert.Equal(t, true, jr[0]["detect"].(map[string]any)["degenerate"])
+	assert.Equal(t, false, jr[1]["detect"].(map[string]any)["degenerate"])
+	retry, errs, code := runMain(t, judged, "detect", "--quiet", "--emit-retry")
+	require.Equal(t, 0, code, errs)
+	rr := decodeLines(t, retry)
+	require.Len(t, rr, 1)
+	assert.Len(t, rr[0]["messages"].([]any), 1, "the answer to redo is not in the prompt")
+	assert.Equal(t, chatText, rr[0]["source"].(map[string]any)["field"])
+	// What generate would add.
+	rr[0]["text"] = "A fresh and different answer."
+	b, _ := json.Marshal(rr[0])
+	dir := t.TempDir()
+	jf, rf := filepath.Join(dir, "j.jsonl"), filepath.Join(dir, "r.jsonl")
+	require.NoError(t, os.WriteFile(jf, []byte(judged), 0o644))
+	require.NoError(t, os.WriteFile(rf, append(b, '\n'), 0o644))
+	merged, errs, code := runMain(t, "", "merge", "--quiet", jf, rf)
+	require.Equal(t, 0, code, errs)
+	mr := decodeLines(t, merged)
+	require.Len(t, mr, 2)
+	msgs := mr[0]["messages"].([]any)
+	require.Len(t, msgs, 2)
+	assert.Equal(t, "A fresh and different answer.", msgs[1].(map[string]any)["content"])
+	assert.NotContains(t, mr[0], "text")
+	assert.Equal(t, false, mr[0]["detect"].(map[string]any)["degenerate"])
+	assert.Equal(t, jr[1], mr[1], "a record without retries is unchanged")
+}

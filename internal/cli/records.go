@@ -208,3 +208,25 @@ func (w *fieldWatch) check() error {
 	}
 	return nil
 }
+
+// chatText is where a chat record's text is: the last message's content.
+const chatText = "messages[-1].content"
+
+// recordText reads the text at path. A record without the default "text"
+// field but with "messages" (a chat) is read at its last message's
+// content. It returns the path it read, so an edit goes back there.
+func recordText(rec *jsonl.Record, path string) (text, at string, err error) {
+	text, ok, err := rec.LookupString(path)
+	if err != nil {
+		return "", path, err
+	}
+	if ok {
+		return text, path, nil
+	}
+	if path == "text" && rec.Has("messages") {
+		if text, ok, err = rec.LookupString(chatText); err != nil || ok {
+			return text, chatText, err
+		}
+	}
+	return "", path, fmt.Errorf("no %q field (choose it with --text-field)", path)
+}

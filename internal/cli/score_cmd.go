@@ -78,7 +78,7 @@ func (w *lmWorker) ids(rec *jsonl.Record, text, promptField string) ([]int, int,
 			return nil, 0, err
 		}
 	} else {
-		prompt, _, err := rec.GetString(promptField)
+		prompt, _, err := rec.LookupString(promptField)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -47,8 +47,15 @@ only those records.
 Examples:
   degen detect generated.jsonl > judged.jsonl
   degen detect --group-by prompt --corpus samples.jsonl > judged.jsonl
-  degen detect --emit-retry judged.jsonl | degen generate > retried.jsonl
-  degen detect --eval ../shared/eval/detect_public.jsonl`
+  degen detect --emit-retry judged.jsonl | degen generate | degen merge judged.jsonl - > merged.jsonl
+  degen detect --text-field 'response.body.choices[0].message.content' batch_output.jsonl
+  degen detect --fail-if 0.1 -o judged.jsonl nightly.jsonl   # exit 3 above 10% degenerate
+  degen detect --eval ../shared/eval/detect_public.jsonl
+
+--emit-retry uses the verdict a record already has (--redetect judges
+again) and writes "source": {"line", "field"} into each retry, which
+'degen merge' uses to put it back in place. A record with "messages" and no
+"text" is judged on its last message. Token ids are used only for "text".`
 }
 
 // detectOut is the "detect" object of a record.
@@ -363,7 +370,7 @@ func prevParams(rec *jsonl.Record) map[string]any {
 		if n, ok := m["seed"].(json.Number); ok {
 			base, _ = strconv.ParseUint(n.String(), 10, 64)
 		}
-		id := recordSeedOf(base, recordIdentity(rec, "prompt", "messages"))
+		id := recordSeedOf(base, recordIdentity(rec, "prompt", "messages", "params"))
 		m["seed"] = json.Number(strconv.FormatUint(id, 10))
 	}
 	return m

@@ -34,7 +34,8 @@ type GenerateCmd struct {
 	ChatFlags
 
 	Prompt       []string `short:"p" sep:"none" help:"Prompt text (repeatable). When given, no input is read."`
-	PromptField  string   `default:"prompt" help:"Field of each input record that holds the prompt."`
+	PromptField  string   `default:"prompt" help:"Field of each input record that holds the prompt (a path such as request.prompt)."`
+	ParamsField  string   `default:"params" help:"Field of each input record that holds its generation params (a path)."`
 	MaxNewTokens *int     `help:"Most tokens to generate per output (default 256)."`
 	Stop         []string `sep:"none" help:"Stop when this string appears (repeatable); it is not part of the text."`
 	CtxSize      int      `help:"Context size in tokens (default: the model's trained length)."`
@@ -371,13 +372,13 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 			}
 			it.prompt = generate.Prompt{Text: pv}
 		}
-		if raw, ok := r.Get("params"); ok {
+		if raw, ok := r.Lookup(c.ParamsField); ok {
 			if it.p, err = base.Overlay(raw); err != nil {
 				return it, true, skipBad(it, recErr(it, err))
 			}
-			_, recordSeed = r.Lookup("params.seed")
+			_, recordSeed = r.Lookup(c.ParamsField + ".seed")
 		}
-		seedFor(&it.p, recordSeed, recordIdentity(r, c.PromptField, c.MessagesField))
+		seedFor(&it.p, recordSeed, recordIdentity(r, c.PromptField, c.MessagesField, c.ParamsField))
 		return it, true, nil
 	}
 	// write writes the outputs of one item.
@@ -598,12 +599,12 @@ func roundTo(v float64, digits int) float64 {
 
 // recordIdentity is what a record's random stream derives from: its "id"
 // field when it has one, else its prompt (or messages) and params.
-func recordIdentity(r *jsonl.Record, promptField, messagesField string) []byte {
+func recordIdentity(r *jsonl.Record, promptField, messagesField, paramsField string) []byte {
 	if raw, ok := r.Get("id"); ok {
 		return append([]byte("id\x00"), raw...)
 	}
 	var b []byte
-	for _, k := range []string{promptField, messagesField, "params"} {
+	for _, k := range []string{promptField, messagesField, paramsField} {
 		raw, _ := r.Lookup(k)
 		b = append(append(b, raw...), 0)
 	}

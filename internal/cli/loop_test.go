@@ -267,3 +267,11 @@ func TestChatRecordsRoundTrip(t *testing.T) {
 	assert.Equal(t, false, mr[0]["detect"].(map[string]any)["degenerate"])
 	assert.Equal(t, jr[1], mr[1], "a record without retries is unchanged")
 }
+
+// Why 1: params may sit at a path too.
+func TestParamsFieldPath(t *testing.T) {
+	in := `{"prompt":"Once upon a time","req":{"params":{"max_new_tokens":2}}}` + "\n"
+	out, errs, code := runMain(t, in, "generate", "--quiet", "--max-new-tokens", "5", "--params-field", "req.params")
+	require.Equal(t, 0, code, errs)
+	assert.Equal(t, float64(2), decodeLines(t, out)[0]["generation"].(map[string]any)["n_tokens"])
+}

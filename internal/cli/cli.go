@@ -26,6 +26,9 @@ const (
 	ExitOK      = 0
 	ExitRuntime = 1
 	ExitUsage   = 2
+	// ExitGate: the run completed, but a gate failed (detect --fail-if:
+	// the share of degenerate records exceeded the rate), for cron jobs.
+	ExitGate = 3
 )
 
 // usageError is an error in how degen was called (exit code 2).
@@ -33,6 +36,12 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 func (e *usageError) ExitCode() int { return ExitUsage }
+
+// gateError is a failed quality gate (exit code 3); the output is complete.
+type gateError struct{ msg string }
+
+func (e *gateError) Error() string { return e.msg }
+func (e *gateError) ExitCode() int { return ExitGate }
 
 // usagef makes a usage error.
 func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
@@ -103,6 +112,7 @@ type CLI struct {
 	Score    ScoreCmd    `cmd:"" help:"Add repetition, diversity and model metrics to each record."`
 	Detect   DetectCmd   `cmd:"" help:"Flag degenerate records, say why and where, and how to regenerate them."`
 	Filter   FilterCmd   `cmd:"" help:"Cut or collapse loops, drop flagged records, remove duplicates."`
+	Merge    MergeCmd    `cmd:"" help:"Put regenerated records back in place of their originals, keeping the best attempt."`
 	Model    ModelCmd    `cmd:"" help:"Inspect, fetch, quantize and make model files."`
 	Bench    BenchCmd    `cmd:"" help:"Measure decode, prefill and batched speed against the memory-bandwidth limit."`
 	Version  VersionCmd  `cmd:"" help:"Print the version."`
@@ -115,8 +125,10 @@ they pipe:
 
   degen generate < prompts.jsonl | degen score | degen detect | degen filter > clean.jsonl
 
-Exit codes: 0 ok, 1 runtime error, 2 usage error, 130 interrupted by SIGINT
-(Ctrl-C), 143 by SIGTERM (the complete lines are kept: see --resume).`
+Exit codes: 0 ok, 1 runtime error, 2 usage error, 3 a gate failed (detect
+--fail-if: more degenerate records than the rate allows; the output is complete),
+130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (the complete lines are kept:
+see --resume).`
 
 // Version is set at build time with -ldflags "-X ...cli.Version=...".
 var Version = "dev"

@@ -65,6 +65,15 @@ type filterInfo struct {
 	Cut       string `json:"cut,omitempty"`
 	Collapsed int    `json:"collapsed,omitempty"`
 	Cluster   *int   `json:"cluster,omitempty"`
+	// Dropped lists the fields removed because they described the text
+	// before the edit; Redetected says "detect" was recomputed on the
+	// edited text.
+	Dropped    []string `json:"dropped,omitempty"`
+	Redetected bool     `json:"redetected,omitempty"`
+}
+
+func (f *filterInfo) empty() bool {
+	return f.Truncated == 0 && f.Cut == "" && f.Collapsed == 0 && f.Cluster == nil && len(f.Dropped) == 0 && !f.Redetected
 }
 
 // Run filters.
@@ -93,6 +102,19 @@ func (c *FilterCmd) Run(g *Globals, io *IO) error {
 	if err := c.noResume(c.Dedup != "", "--dedup"); err != nil {
 		return err
 	}
+	watch := newFieldWatch()
+	for _, b := range bounds {
+		flag := "--max"
+		if b.min {
+			flag = "--min"
+		}
+		if err := watch.add(flag, b.path); err != nil {
+			return err
+		}
+	}
+	if err := jsonl.ParsePath(c.TextField); err != nil {
+		return usagef("--text-field: %v", err)
+	}
 	s, err := c.InputFlags.open(io)
 	if err != nil {
 		return err
@@ -104,12 +126,18 @@ func (c *FilterCmd) Run(g *Globals, io *IO) error {
 		for {
 			rec, err := s.next()
 			if errors.Is(err, stdio.EOF) {
+				if err := watch.check(); err != nil {
+					return usagef("%v", err)
+				}
 				return nil
 			}
 			if err != nil {
 				return err
 			}
 			bar.Add(1)
+			if err := watch.record(rec); err != nil {
+				return usagef("%v", err)
+			}
 			reason, err := c.apply(rec, bounds, exact, near, dopt)
 			if err != nil {
 				if err := s.failed(rec, s.in.LineErr(err)); err != nil {
@@ -150,13 +178,17 @@ func (c *FilterCmd) Run(g *Globals, io *IO) error {
 }
 
 // apply edits rec and returns why it is dropped ("" to keep it).
+//
+// The bounds are checked on the record as it came; the edits (truncation,
+// collapse) come next, and --drop-degenerate judges the text as edited, so
+// a repaired record is kept. When the text changed, what described the old
+// text is stale: the "score" and "generation"."token_ids" are dropped, the
+// "detect" verdict is recomputed on the new text, and "filter"."dropped"
+// lists what was dropped.
 func (c *FilterCmd) apply(rec *jsonl.Record, bounds []bound, exact *filter.ExactDeduper, near *filter.NearDeduper, dopt detect.Options) (string, error) {
-	text, ok, err := rec.GetString(c.TextField)
+	text, at, err := recordText(rec, c.TextField)
 	if err != nil {
 		return "", err
-	}
-	if !ok {
-		return "", fmt.Errorf("no %q field (choose it with --text-field)", c.TextField)
 	}
 	var info filterInfo
 	var verdict *detectOut
@@ -173,15 +205,6 @@ func (c *FilterCmd) apply(rec *jsonl.Record, bounds []bound, exact *filter.Exact
 		}
 		verdict.Result = detect.Detect(text, nil, dopt)
 		return verdict, nil
-	}
-	if c.DropDegenerate {
-		v, err := judge()
-		if err != nil {
-			return "", err
-		}
-		if v.Degenerate {
-			return "degenerate: " + strings.Join(v.Reasons, ","), nil
-		}
 	}
 	for _, b := range bounds {
 		raw, ok := rec.Lookup(b.path)
@@ -217,6 +240,37 @@ func (c *FilterCmd) apply(rec *jsonl.Record, bounds []bound, exact *filter.Exact
 		t, n := filter.CollapseRepeats(text)
 		text, info.Collapsed = t, n
 	}
+	changed := info.Truncated > 0 || info.Collapsed > 0
+	if changed {
+		if err := rec.SetPathValue(at, text); err != nil {
+			return "", err
+		}
+		for _, k := range []string{"score", "generation.token_ids"} {
+			if rec.DeletePath(k) {
+				info.Dropped = append(info.Dropped, k)
+			}
+		}
+		if rec.Has("detect") || c.DropDegenerate {
+			old := verdict
+			verdict = &detectOut{Result: detect.Detect(text, nil, dopt)}
+			if old != nil {
+				verdict.Attempt = old.Attempt
+			}
+			if err := rec.SetValue("detect", verdict); err != nil {
+				return "", err
+			}
+			info.Redetected = true
+		}
+	}
+	if c.DropDegenerate {
+		v, err := judge()
+		if err != nil {
+			return "", err
+		}
+		if v.Degenerate {
+			return "degenerate: " + strings.Join(v.Reasons, ","), nil
+		}
+	}
 	if exact != nil || near != nil {
 		var id int
 		var dup bool
@@ -230,12 +284,7 @@ func (c *FilterCmd) apply(rec *jsonl.Record, bounds []bound, exact *filter.Exact
 		}
 		info.Cluster = &id
 	}
-	if info.Truncated > 0 || info.Collapsed > 0 {
-		if err := rec.SetValue(c.TextField, text); err != nil {
-			return "", err
-		}
-	}
-	if info != (filterInfo{}) {
+	if !info.empty() {
 		return "", rec.SetValue("filter", info)
 	}
 	return "", nil

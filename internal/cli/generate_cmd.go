@@ -33,7 +33,8 @@ type GenerateCmd struct {
 	ChatFlags
 
 	Prompt       []string `short:"p" sep:"none" help:"Prompt text (repeatable). When given, no input is read."`
-	PromptField  string   `default:"prompt" help:"Field of each input record that holds the prompt."`
+	PromptField  string   `default:"prompt" help:"Field of each input record that holds the prompt (a path such as request.prompt)."`
+	ParamsField  string   `default:"params" help:"Field of each input record that holds its generation params (a path)."`
 	MaxNewTokens *int     `help:"Most tokens to generate per output (default 256)."`
 	Stop         []string `sep:"none" help:"Stop when this string appears (repeatable); it is not part of the text."`
 	CtxSize      int      `help:"Context size in tokens (default: the model's trained length)."`
@@ -42,7 +43,7 @@ type GenerateCmd struct {
 	RopeFreqBase float32  `help:"RoPE base frequency, replacing the model's (NTK-aware scaling)."`
 
 	DoSample           *bool    `group:"sampling" help:"Sample instead of greedy decoding; the sampling flags below need it."`
-	Seed               *uint64  `group:"sampling" help:"Seed of the random streams (default: drawn at random and written to each output)."`
+	Seed               *uint64  `group:"sampling" help:"Run seed: each sampled record's seed derives from it and the record's identity (its id, else prompt and params), never its position, and is written to the output (default: drawn at random and printed on stderr)."`
 	Temperature        *float32 `group:"sampling" help:"Divide the logits by T (HF default 1)."`
 	TopK               *int     `group:"sampling" help:"Keep the k most likely tokens, 0 off (HF default 50); also contrastive search's candidates."`
 	TopP               *float32 `group:"sampling" help:"Nucleus: keep the smallest set with this much probability (1 off)."`
@@ -259,23 +260,28 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 		return err
 	}
 	modelName := filepath.Base(m.Path)
-	// Without --seed a seed is drawn the first time a record samples and
-	// written into every sampled output, so any output can be reproduced.
-	seedDrawn, drawn := false, uint64(0)
-	seedFor := func(p *generate.Params, recordSeed bool) {
-		if seedGiven || recordSeed || !p.DoSample {
+	// Each sampled record's random stream derives from the run seed and
+	// the record's identity (its "id", else its prompt and params), never
+	// its position, so a record run alone, in any file, at any batch size,
+	// gives the same bytes; the effective seed goes into generation.seed
+	// and generation.params.seed. Without --seed the run seed is drawn at
+	// random the first time a record samples, and printed.
+	seedDrawn, runSeed := seedGiven, base.Seed
+	seedFor := func(p *generate.Params, recordSeed bool, identity []byte) {
+		if recordSeed || !p.DoSample {
 			return
 		}
 		if !seedDrawn {
 			var b [8]byte
 			if _, err := rand.Read(b[:]); err == nil {
-				drawn = binary.LittleEndian.Uint64(b[:])
+				runSeed = binary.LittleEndian.Uint64(b[:])
 			} else {
-				drawn = uint64(time.Now().UnixNano())
+				runSeed = uint64(time.Now().UnixNano())
 			}
 			seedDrawn = true
+			g.logf(io, "generate: run seed %d (drawn at random; --seed %d repeats this run)", runSeed, runSeed)
 		}
-		p.Seed = drawn
+		p.Seed = recordSeedOf(runSeed, identity)
 	}
 
 	var s *stream
@@ -330,13 +336,16 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 	}
 	// read returns the next item, or ok false at the end of the input.
 	read := func(i int) (it item, ok bool, err error) {
-		it.p, it.index = base, uint64(i)
+		// The stream index is 0 for every record: the per-record seed
+		// (seedFor) is what tells records apart.
+		it.p, it.index = base, 0
 		recordSeed := false
 		if prompts != nil {
 			if i >= len(prompts) {
 				return it, false, nil
 			}
 			it.rec, it.prompt = jsonl.NewRecord(), generate.Prompt{Text: prompts[i]}
+			seedFor(&it.p, false, []byte(prompts[i]))
 			return it, true, it.rec.SetValue("prompt", prompts[i])
 		}
 		r, err := s.next()
@@ -346,9 +355,7 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 		if err != nil {
 			return it, false, err
 		}
-		// The record's position in the whole input, whatever the shard
-		// or resumed run, so its output does not depend on either.
-		it.rec, it.line, it.name, it.index = r, s.in.Line(), s.in.Name(), uint64(s.pos-1)
+		it.rec, it.line, it.name = r, s.in.Line(), s.in.Name()
 		if msgs, ok := r.Get(c.MessagesField); ok && (!c.NoChatTemplate || !r.Has(c.PromptField)) {
 			// A conversation: the chat template renders it, and the special
 			// tokens it writes are tokens.
@@ -358,7 +365,7 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 			}
 			it.prompt = generate.Prompt{Text: text, IDs: ids}
 		} else {
-			pv, ok, err := r.GetString(c.PromptField)
+			pv, ok, err := r.LookupString(c.PromptField)
 			if err != nil || !ok {
 				if err == nil {
 					err = fmt.Errorf("no %q field (nor %q)", c.PromptField, c.MessagesField)
@@ -367,13 +374,13 @@ func (c *GenerateCmd) Run(g *Globals, io *IO) error {
 			}
 			it.prompt = generate.Prompt{Text: pv}
 		}
-		if raw, ok := r.Get("params"); ok {
+		if raw, ok := r.Lookup(c.ParamsField); ok {
 			if it.p, err = base.Overlay(raw); err != nil {
 				return it, true, skipBad(it, recErr(it, err))
 			}
-			_, recordSeed = r.Lookup("params.seed")
+			_, recordSeed = r.Lookup(c.ParamsField + ".seed")
 		}
-		seedFor(&it.p, recordSeed)
+		seedFor(&it.p, recordSeed, recordIdentity(r, c.PromptField, c.MessagesField, c.ParamsField))
 		return it, true, nil
 	}
 	// write writes the outputs of one item.
@@ -598,4 +605,32 @@ func (c *GenerateCmd) retry(eng *generate.Engine, prompt generate.Prompt, p gene
 func roundTo(v float64, digits int) float64 {
 	p := math.Pow(10, float64(digits))
 	return math.Round(v*p) / p
+}
+
+// recordIdentity is what a record's random stream derives from: its "id"
+// field when it has one, else its prompt (or messages) and params.
+func recordIdentity(r *jsonl.Record, promptField, messagesField, paramsField string) []byte {
+	if raw, ok := r.Get("id"); ok {
+		return append([]byte("id\x00"), raw...)
+	}
+	var b []byte
+	for _, k := range []string{promptField, messagesField, paramsField} {
+		raw, _ := r.Lookup(k)
+		b = append(append(b, raw...), 0)
+	}
+	return b
+}
+
+// recordSeedOf mixes the run seed and a record identity (FNV-1a, then a
+// SplitMix64 finaliser) into the record's seed.
+func recordSeedOf(run uint64, identity []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range identity {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	z := run ^ h + 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
 }

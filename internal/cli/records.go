@@ -320,3 +320,88 @@ func groupKey(rec *jsonl.Record, path string) string {
 	}
 	return string(raw)
 }
+
+// checkAfter is the number of records after which a named field that none
+// of them had is an error: a typo (--group-by promt, --max
+// score.seq_rep4=0.1) would otherwise silently disable the check.
+const checkAfter = 100
+
+// fieldWatch tracks whether named field paths occur in any record.
+type fieldWatch struct {
+	flag  map[string]string // path -> flag that named it
+	seen  map[string]bool
+	order []string
+	n     int
+}
+
+func newFieldWatch() *fieldWatch {
+	return &fieldWatch{flag: map[string]string{}, seen: map[string]bool{}}
+}
+
+// add names a path to watch, after checking its syntax.
+func (w *fieldWatch) add(flag, path string) error {
+	if path == "" {
+		return nil
+	}
+	if err := jsonl.ParsePath(path); err != nil {
+		return usagef("%s: %v", flag, err)
+	}
+	if _, ok := w.flag[path]; !ok {
+		w.order = append(w.order, path)
+	}
+	w.flag[path] = flag
+	return nil
+}
+
+// record notes which watched paths rec has, and after checkAfter records
+// returns an error for a path none had.
+func (w *fieldWatch) record(rec *jsonl.Record) error {
+	w.n++
+	for _, p := range w.order {
+		if !w.seen[p] {
+			if raw, ok := rec.Lookup(p); ok && string(raw) != "null" {
+				w.seen[p] = true
+			}
+		}
+	}
+	if w.n == checkAfter {
+		return w.check()
+	}
+	return nil
+}
+
+// check returns an error for a watched path that no record had so far; it
+// is called at the end of input too.
+func (w *fieldWatch) check() error {
+	if w.n == 0 {
+		return nil
+	}
+	for _, p := range w.order {
+		if !w.seen[p] {
+			return fmt.Errorf("%s %s: no field %q in the first %d record(s); check the name (paths look like score.seq_rep_4 or messages[-1].content)", w.flag[p], p, p, w.n)
+		}
+	}
+	return nil
+}
+
+// chatText is where a chat record's text is: the last message's content.
+const chatText = "messages[-1].content"
+
+// recordText reads the text at path. A record without the default "text"
+// field but with "messages" (a chat) is read at its last message's
+// content. It returns the path it read, so an edit goes back there.
+func recordText(rec *jsonl.Record, path string) (text, at string, err error) {
+	text, ok, err := rec.LookupString(path)
+	if err != nil {
+		return "", path, err
+	}
+	if ok {
+		return text, path, nil
+	}
+	if path == "text" && rec.Has("messages") {
+		if text, ok, err = rec.LookupString(chatText); err != nil || ok {
+			return text, chatText, err
+		}
+	}
+	return "", path, fmt.Errorf("no %q field (choose it with --text-field)", path)
+}

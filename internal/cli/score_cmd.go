@@ -77,7 +77,7 @@ func (w *lmWorker) ids(rec *jsonl.Record, text, promptField string) ([]int, int,
 			return nil, 0, err
 		}
 	} else {
-		prompt, _, err := rec.GetString(promptField)
+		prompt, _, err := rec.LookupString(promptField)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -264,13 +264,15 @@ func (c *ScoreCmd) Run(g *Globals, io *IO) error {
 	}
 	bar := newRecordBar(g, io, s, "score")
 	field := c.TextField
+	watch := newFieldWatch()
+	if err := watch.add("--group-by", c.GroupBy); err != nil {
+		s.close()
+		return err
+	}
 	err = processBatches(s, workers, func(sc *score.Scorer, rec *jsonl.Record) (*pending, error) {
-		text, ok, err := rec.GetString(field)
+		text, _, err := recordText(rec, field)
 		if err != nil {
 			return nil, err
-		}
-		if !ok {
-			return nil, fmt.Errorf("no %q field (choose it with --text-field)", field)
 		}
 		if lmw == nil {
 			res, err := sc.Score(text)
@@ -306,12 +308,20 @@ func (c *ScoreCmd) Run(g *Globals, io *IO) error {
 		return keep(sc, res, text), nil
 	}, func(rec *jsonl.Record, p *pending) error {
 		bar.Add(1)
+		if err := watch.record(rec); err != nil {
+			return usagef("%v", err)
+		}
 		if p != nil {
 			p.group = c.groupOf(rec)
 			toCorpus <- p
 		}
 		return s.write(rec)
 	})
+	if err == nil {
+		if werr := watch.check(); werr != nil {
+			err = usagef("%v", werr)
+		}
+	}
 	bar.Finish()
 	if corpus != nil {
 		close(toCorpus)

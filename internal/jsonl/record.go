@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -419,102 +418,6 @@ func (r *Record) Delete(key string) bool {
 	}
 	r.fields = append(r.fields[:i], r.fields[i+1:]...)
 	return true
-}
-
-// Lookup returns the value at a dotted path such as "score.seq_rep_4":
-// the first segment is a top-level key, later ones are keys of nested
-// objects or decimal indexes into arrays ("choices.0.text"). Only the
-// containers on the path are scanned. Keys holding a '.' can only be read
-// with Get. Within nested objects a repeated key resolves to its last
-// value, as in encoding/json.
-func (r *Record) Lookup(path string) (json.RawMessage, bool) {
-	seg, rest, more := strings.Cut(path, ".")
-	v, ok := r.Get(seg)
-	for ok && more {
-		seg, rest, more = strings.Cut(rest, ".")
-		v, ok = child(v, seg)
-	}
-	return v, ok
-}
-
-// child returns the member seg of object v, or element seg of array v.
-func child(v []byte, seg string) (json.RawMessage, bool) {
-	if len(v) == 0 {
-		return nil, false
-	}
-	switch v[0] {
-	case '{':
-		return member(v, seg)
-	case '[':
-		n, ok := index(seg)
-		if !ok {
-			return nil, false
-		}
-		return element(v, n)
-	}
-	return nil, false
-}
-
-// index parses a plain decimal array index (no sign, no leading zeros).
-func index(s string) (int, bool) {
-	if s == "" || len(s) > 1 && s[0] == '0' {
-		return 0, false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isDigit(s[i]) {
-			return 0, false
-		}
-	}
-	n, err := strconv.Atoi(s)
-	return n, err == nil
-}
-
-// member and element walk a value that was validated when it entered the
-// record, so they only skip, never check.
-func member(v []byte, key string) (json.RawMessage, bool) {
-	var found json.RawMessage
-	ok := false
-	i := skipSpace(v, 1)
-	for i < len(v) && v[i] == '"' {
-		kend := skipString(v, i)
-		k := v[i:kend]
-		var match bool
-		if bytes.IndexByte(k, '\\') >= 0 || !utf8.Valid(k) {
-			match = decodeString(k) == key
-		} else {
-			match = string(k[1:len(k)-1]) == key
-		}
-		vs := skipSpace(v, skipSpace(v, kend)+1) // past ':'
-		ve := skipValue(v, vs)
-		if match {
-			found, ok = v[vs:ve:ve], true
-		}
-		i = skipSpace(v, ve)
-		if i >= len(v) || v[i] != ',' {
-			break
-		}
-		i = skipSpace(v, i+1)
-	}
-	return found, ok
-}
-
-func element(v []byte, n int) (json.RawMessage, bool) {
-	i := skipSpace(v, 1)
-	if i < len(v) && v[i] == ']' {
-		return nil, false
-	}
-	for k := 0; i < len(v); k++ {
-		end := skipValue(v, i)
-		if k == n {
-			return v[i:end:end], true
-		}
-		i = skipSpace(v, end)
-		if i >= len(v) || v[i] != ',' {
-			break
-		}
-		i = skipSpace(v, i+1)
-	}
-	return nil, false
 }
 
 // AppendJSON appends the record as compact top-level JSON (nested values

@@ -100,6 +100,7 @@ type CLI struct {
 	Filter   FilterCmd   `cmd:"" help:"Cut or collapse loops, drop flagged records, remove duplicates."`
 	Model    ModelCmd    `cmd:"" help:"Inspect, fetch, quantize and make model files."`
 	Bench    BenchCmd    `cmd:"" help:"Measure decode, prefill and batched speed against the memory-bandwidth limit."`
+	Report   ReportCmd   `cmd:"" help:"Write an HTML (or Markdown) report of scored and detected records: metrics per group, histograms, reasons, example loops."`
 	Version  VersionCmd  `cmd:"" help:"Print the version."`
 }
 

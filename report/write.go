@@ -60,6 +60,7 @@ type svgHist struct {
 	Ticks []tick
 	W, H  int
 	Base  float64 // y of the x axis
+	Top   float64 // y of the tallest bar's top
 	PlotL float64
 	PlotR float64
 }
@@ -78,7 +79,7 @@ func drawHist(h Hist, g int, group string) svgHist {
 			maxC = max(maxC, n)
 		}
 	}
-	s := svgHist{Group: group, Max: maxC, W: svgW, H: svgH, Base: padT + plotH, PlotL: padL, PlotR: padL + plotW}
+	s := svgHist{Group: group, Max: maxC, W: svgW, H: svgH, Base: padT + plotH, Top: padT, PlotL: padL, PlotR: padL + plotW}
 	bins := len(h.Counts[g])
 	bw := float64(plotW) / float64(bins)
 	for i, n := range h.Counts[g] {
@@ -191,9 +192,11 @@ code{background:#f1f3f7;padding:0 3px;border-radius:3px}
 {{range $s := hist $h $groups}}<figure>
 <svg xmlns="http://www.w3.org/2000/svg" class="hist" data-metric="{{$h.Metric}}" data-group="{{.Group}}" width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}" role="img">
 <line class="axis" x1="{{.PlotL}}" y1="{{.Base}}" x2="{{.PlotR}}" y2="{{.Base}}"/>
+<line class="axis" x1="{{.PlotL}}" y1="{{.Top}}" x2="{{.PlotL}}" y2="{{.Base}}"/>
 {{range .Bars}}<rect class="bar" x="{{f .X}}" y="{{f .Y}}" width="{{f .W}}" height="{{f .H}}" data-count="{{.Count}}"><title>[{{.Lo}}, {{.Hi}}): {{.Count}}</title></rect>
 {{end}}{{range .Ticks}}<text x="{{f .X}}" y="{{f $s.Base}}" dy="14" text-anchor="middle">{{.Label}}</text>
-{{end}}<text x="4" y="14">{{.Max}}</text>
+{{end}}<text x="{{f .PlotL}}" y="{{f .Top}}" dx="-4" dy="4" text-anchor="end">{{.Max}}</text>
+<text x="{{f .PlotL}}" y="{{f .Base}}" dx="-4" text-anchor="end">0</text>
 </svg>
 <figcaption>{{.Group}} ({{.N}} records)</figcaption>
 </figure>

@@ -42,7 +42,7 @@ func TestBrowserRender(t *testing.T) {
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--hide-scrollbars", "--user-data-dir="+filepath.Join(dir, "profile"),
-		"--screenshot="+shot, "--window-size=1000,1400", "file://"+page)
+		"--screenshot="+shot, "--window-size=1000,2400", "file://"+page)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("chromium: %v\n%s", err, out)
 	}
@@ -55,8 +55,8 @@ func TestBrowserRender(t *testing.T) {
 	if err != nil {
 		t.Fatalf("screenshot is not a PNG: %v", err)
 	}
-	if b := img.Bounds(); b.Dx() != 1000 || b.Dy() != 1400 {
-		t.Errorf("screenshot %v, want 1000×1400", b)
+	if b := img.Bounds(); b.Dx() != 1000 || b.Dy() != 2400 {
+		t.Errorf("screenshot %v, want 1000×2400", b)
 	}
 	inked, bars, marks := 0, 0, 0
 	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
@@ -77,7 +77,7 @@ func TestBrowserRender(t *testing.T) {
 	if inked < 5000 {
 		t.Errorf("screenshot looks blank: %d dark pixels", inked)
 	}
-	// Bars of full height (110 units) and 0.1 of 274 wide: at least a few
+	// Bars of full height (85 units) and 0.1 of 274 wide: at least a few
 	// hundred pixels each; the highlighted loop a line of text.
 	if bars < 1000 {
 		t.Errorf("histogram bars not drawn: %d pixels of the bar colour", bars)

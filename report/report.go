@@ -22,6 +22,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/degen-llm/degen/score"
 )
 
 // Options shape a report.
@@ -36,6 +38,9 @@ type Options struct {
 	Bins int
 	// Title heads the page.
 	Title string
+	// NoCorpus skips the corpus figures (pooled over each group's texts
+	// as score --summary computes them, words tokenisation).
+	NoCorpus bool
 }
 
 // Defaults.
@@ -72,6 +77,9 @@ type group struct {
 	seqRep4    []float64
 	zlib       []float64
 	examples   []Example
+	scorer     *score.Scorer // nil with Options.NoCorpus
+	corpus     *score.Corpus
+	texts      int // records with a text in the corpus
 }
 
 // Example is one degenerate record's text cut where its loop starts.
@@ -127,11 +135,30 @@ func (r *Report) Add(source, id string, rec map[string]any) error {
 	g := r.byName[name]
 	if g == nil {
 		g = &group{name: name, metrics: map[string][]float64{}, reasons: map[string]int{}}
+		if !r.opt.NoCorpus {
+			var err error
+			if g.scorer, err = score.NewScorer(score.Options{}); err != nil {
+				return err
+			}
+			if g.corpus, err = score.NewCorpus(score.CorpusOptions{FastCompression: true}); err != nil {
+				return err
+			}
+		}
 		r.byName[name] = g
 		r.groups = append(r.groups, g)
 	}
 	r.n++
 	g.n++
+	if text, ok := rec["text"].(string); ok && g.corpus != nil {
+		res, err := g.scorer.Score(text)
+		if err != nil {
+			return fmt.Errorf("%s: %w", id, err)
+		}
+		if err := g.corpus.Add(&res, g.scorer.Keys(), text, ""); err != nil {
+			return fmt.Errorf("%s: %w", id, err)
+		}
+		g.texts++
+	}
 	if s, ok := rec["score"].(map[string]any); ok {
 		flatten("", s, g.metrics)
 		if v, ok := s["seq_rep_4"].(float64); ok {
@@ -335,6 +362,11 @@ type Data struct {
 	// Summary rows: records, detected, degenerate, share degenerate,
 	// regenerate, loops located.
 	Summary []Row
+	// Corpus holds the corpus figures of score --summary over each
+	// group's texts (words tokenisation): tokens, uniq-seq, SimCTG rep-n
+	// and diversity, pooled distinct-n, pooled zlib ratio, compression
+	// ratio. Empty with Options.NoCorpus or when no record has a text.
+	Corpus []Row
 	// Metrics holds one row per score metric: the mean over the group's
 	// records that carry it (NaN where none does).
 	Metrics []Row
@@ -372,7 +404,7 @@ func (r *Report) Build() (*Data, error) {
 		return nil, errors.New("no records")
 	}
 	if r.opt.GroupBy != "" && r.nKey == 0 {
-		return nil, fmt.Errorf("--group-by %s: %w (of %d)", r.opt.GroupBy, ErrNoGroupField, r.n)
+		return nil, fmt.Errorf("--group-by %s: %w (none of %d records)", r.opt.GroupBy, ErrNoGroupField, r.n)
 	}
 	d := &Data{Title: r.opt.Title, GroupBy: r.opt.GroupBy, Records: r.n}
 	for _, g := range r.groups {
@@ -400,6 +432,10 @@ func (r *Report) Build() (*Data, error) {
 			share = float64(g.degenerate) / float64(g.detected)
 		}
 		d.Summary[3].Values = append(d.Summary[3].Values, share)
+	}
+
+	if !r.opt.NoCorpus {
+		d.Corpus = corpusRows(r.groups)
 	}
 
 	names := map[string]bool{}
@@ -453,6 +489,53 @@ func (r *Report) Build() (*Data, error) {
 		d.Hists = append(d.Hists, h)
 	}
 	return d, nil
+}
+
+// corpusRows summarises each group's corpus.
+func corpusRows(groups []*group) []Row {
+	texts := 0
+	sums := make([]score.Summary, len(groups))
+	for i, g := range groups {
+		texts += g.texts
+		if g.texts > 0 {
+			sums[i] = g.corpus.Summary()
+		}
+	}
+	if texts == 0 {
+		return nil
+	}
+	row := func(label string, count bool, f func(s *score.Summary) float64) Row {
+		r := Row{Label: label, Count: count}
+		for i, g := range groups {
+			v := math.NaN()
+			if g.texts > 0 {
+				v = f(&sums[i])
+			}
+			r.Values = append(r.Values, v)
+		}
+		return r
+	}
+	rows := []Row{
+		row("texts", true, func(s *score.Summary) float64 { return float64(s.Records) }),
+		row("tokens", true, func(s *score.Summary) float64 { return float64(s.Tokens) }),
+		row("uniq_seq", true, func(s *score.Summary) float64 { return float64(s.UniqSeq) }),
+	}
+	for j, n := range []int{2, 3, 4} {
+		rows = append(rows, row(fmt.Sprintf("simctg rep-%d (%%)", n), false, func(s *score.Summary) float64 { return s.SimCTGRep[j] }))
+	}
+	rows = append(rows, row("simctg diversity", false, func(s *score.Summary) float64 { return s.SimCTGDiversity }))
+	for j, n := range score.DefaultNGrams {
+		rows = append(rows, row(fmt.Sprintf("pooled distinct-%d", n), false, func(s *score.Summary) float64 {
+			if j < len(s.PooledDistinct) {
+				return s.PooledDistinct[j]
+			}
+			return math.NaN()
+		}))
+	}
+	rows = append(rows,
+		row("zlib ratio, pooled", false, func(s *score.Summary) float64 { return s.ZlibRatioPooled }),
+		row("compression ratio (gzip 6)", false, func(s *score.Summary) float64 { return s.CompressionRatio }))
+	return rows
 }
 
 // sortedMetrics orders metric names: the score package's usual order

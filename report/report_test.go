@@ -167,6 +167,10 @@ func TestHTMLGolden(t *testing.T) {
 		{"zlib_ratio", "2", "3.2"},
 		{"lm.ppl", "6", "–"},
 	})
+	// Corpus figures: texts 2 and 1.
+	if rows := tableRows(doc.byID(t, "corpus-table")); len(rows) < 2 || strings.Join(rows[1], "|") != "texts|2|1" {
+		t.Errorf("corpus table rows %q", rows)
+	}
 	// tail_loop given twice in all, repeated_sentence once: that order.
 	checkRows(t, "reasons", tableRows(doc.byID(t, "reasons-table")), [][]string{
 		{"reason", "greedy", "sample"},
@@ -202,9 +206,9 @@ func TestHTMLGolden(t *testing.T) {
 			if got := r.attr["data-count"]; got != string(rune('0'+w[i])) {
 				t.Errorf("%s bin %d: count %s, want %d", key, i, got, w[i])
 			}
-			// A bar of count 1 is the full plot height (every group's
+			// A bar of count 1 is the full plot height (125 − 10 − 30 = 85) (every group's
 			// tallest bar is 1); an empty bar has height 0.
-			if h := r.attr["height"]; (w[i] == 1) != (h == "110.0") || (w[i] == 0) != (h == "0.0") {
+			if h := r.attr["height"]; (w[i] == 1) != (h == "85.0") || (w[i] == 0) != (h == "0.0") {
 				t.Errorf("%s bin %d: height %s for count %d", key, i, h, w[i])
 			}
 		}
@@ -356,5 +360,41 @@ func TestLookup(t *testing.T) {
 		if _, _, err := Lookup(rec, bad); err == nil {
 			t.Errorf("Lookup(%q): no error", bad)
 		}
+	}
+}
+
+// TestCorpusFigures checks the pooled figures by hand: texts "a b a b"
+// and "c c" have 6 tokens, 3 distinct (uniq-seq), pooled distinct-1 3/6;
+// bigrams ab ba ab | cc are 4, 3 distinct: pooled distinct-2 3/4.
+func TestCorpusFigures(t *testing.T) {
+	r := New(Options{})
+	for _, text := range []string{"a b a b", "c c"} {
+		if err := r.Add("in", "in", map[string]any{"text": text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := r.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"texts": 2, "tokens": 6, "uniq_seq": 3, "pooled distinct-1": 0.5, "pooled distinct-2": 0.75}
+	seen := 0
+	for _, row := range d.Corpus {
+		if w, ok := want[row.Label]; ok {
+			seen++
+			if math.Abs(row.Values[0]-w) > 1e-12 {
+				t.Errorf("%s = %v, want %v", row.Label, row.Values[0], w)
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("corpus rows %v lack some of %v", d.Corpus, want)
+	}
+	if d, err := func() (*Data, error) {
+		r := New(Options{NoCorpus: true})
+		_ = r.Add("in", "in", map[string]any{"text": "a b"})
+		return r.Build()
+	}(); err != nil || d.Corpus != nil {
+		t.Errorf("NoCorpus: corpus %v, err %v", d.Corpus, err)
 	}
 }

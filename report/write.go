@@ -38,7 +38,7 @@ func formatFloat(v float64) string {
 
 // Histogram drawing sizes, in SVG user units.
 const (
-	svgW, svgH   = 320, 150
+	svgW, svgH   = 320, 125
 	padL, padR   = 30, 8
 	padT, padB   = 10, 30
 	plotW, plotH = svgW - padL - padR, svgH - padT - padB
@@ -135,13 +135,14 @@ var pageTmpl = template.Must(template.New("page").Funcs(funcs).Parse(`<!DOCTYPE 
 <meta charset="utf-8">
 <title>{{.Title}}</title>
 <style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1120px;padding:0 16px;color:#1d2330;background:#fff}
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1320px;padding:0 16px;color:#1d2330;background:#fff}
+.row{display:flex;flex-wrap:wrap;column-gap:40px}
 h1{font-size:1.6em;margin:0 0 4px}
 h2{font-size:1.2em;margin:28px 0 8px;border-bottom:1px solid #d8dce4;padding-bottom:4px}
 h3{font-size:1em;margin:16px 0 6px}
 p.meta{color:#5a6272;margin:0 0 12px}
-table{border-collapse:collapse;font-size:.9em;margin:4px 0 8px}
-th,td{border:1px solid #d8dce4;padding:3px 10px}
+table{border-collapse:collapse;font-size:.85em;margin:4px 0 8px}
+th,td{border:1px solid #d8dce4;padding:2px 8px}
 th{background:#f1f3f7;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 tbody tr:nth-child(even){background:#fafbfc}
@@ -163,6 +164,7 @@ code{background:#f1f3f7;padding:0 3px;border-radius:3px}
 <h1>{{.Title}}</h1>
 <p class="meta">{{.Records}} records in {{len .Groups}} group{{if ne (len .Groups) 1}}s{{end}}, grouped by {{if .GroupBy}}<code>{{.GroupBy}}</code>{{else}}input file{{end}}.</p>
 
+<div class="row"><section>
 <h2 id="summary">Summary</h2>
 <table id="summary-table">
 <thead><tr><th>{{if .GroupBy}}{{.GroupBy}}{{else}}input{{end}}</th>{{range .Groups}}<th>{{.}}</th>{{end}}</tr></thead>
@@ -170,22 +172,32 @@ code{background:#f1f3f7;padding:0 3px;border-radius:3px}
 {{range $r := .Summary}}<tr><th>{{$r.Label}}</th>{{range $r.Values}}<td class="num">{{cell $r .}}</td>{{end}}</tr>
 {{end}}</tbody>
 </table>
-
-{{if .Metrics}}<h2 id="metrics">Score metrics (mean per record)</h2>
-<table id="metrics-table">
-<thead><tr><th>metric</th>{{range .Groups}}<th>{{.}}</th>{{end}}</tr></thead>
-<tbody>
-{{range $r := .Metrics}}<tr><th>{{$r.Label}}</th>{{range $r.Values}}<td class="num">{{cell $r .}}</td>{{end}}</tr>
-{{end}}</tbody>
-</table>{{end}}
-
-{{if .Reasons}}<h2 id="reasons">Detect reasons (records giving each)</h2>
+</section>
+{{if .Reasons}}<section><h2 id="reasons">Detect reasons (records giving each)</h2>
 <table id="reasons-table">
 <thead><tr><th>reason</th>{{range .Groups}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>
 {{range $r := .Reasons}}<tr><th>{{$r.Label}}</th>{{range $r.Values}}<td class="num">{{cell $r .}}</td>{{end}}</tr>
 {{end}}</tbody>
-</table>{{end}}
+</table></section>{{end}}
+</div>
+
+<div class="row">
+{{if .Metrics}}<section><h2 id="metrics">Score metrics (mean per record)</h2>
+<table id="metrics-table">
+<thead><tr><th>metric</th>{{range .Groups}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>
+{{range $r := .Metrics}}<tr><th>{{$r.Label}}</th>{{range $r.Values}}<td class="num">{{cell $r .}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table></section>{{end}}
+{{if .Corpus}}<section><h2 id="corpus">Corpus figures (pooled, as <code>score --summary</code>)</h2>
+<table id="corpus-table">
+<thead><tr><th>figure</th>{{range .Groups}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>
+{{range $r := .Corpus}}<tr><th>{{$r.Label}}</th>{{range $r.Values}}<td class="num">{{cell $r .}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table></section>{{end}}
+</div>
 
 {{$groups := .Groups}}{{range $h := .Hists}}<h2 id="hist-{{$h.Metric}}">Distribution of {{$h.Metric}}</h2>
 <div class="hists">
@@ -247,6 +259,7 @@ func WriteMarkdown(w io.Writer, d *Data) error {
 	}
 	table("Summary", first, d.Summary)
 	table("Score metrics (mean per record)", "metric", d.Metrics)
+	table("Corpus figures (pooled over each group's texts, as score --summary)", "figure", d.Corpus)
 	table("Detect reasons (records giving each)", "reason", d.Reasons)
 	for _, h := range d.Hists {
 		var rows []Row

@@ -31,6 +31,9 @@ type Options struct {
 	// GroupBy is a field path (dotted, with [i] or [-i] indices) whose
 	// value names a record's group; empty groups by input.
 	GroupBy string
+	// TextField is the field path of the text (default "text"): the
+	// corpus figures and the example loops read it.
+	TextField string
 	// Examples is how many example loops each group shows (0: none,
 	// negative: DefaultExamples).
 	Examples int
@@ -106,6 +109,9 @@ func New(opt Options) *Report {
 	if opt.Bins <= 0 {
 		opt.Bins = DefaultBins
 	}
+	if opt.TextField == "" {
+		opt.TextField = "text"
+	}
 	if opt.Title == "" {
 		opt.Title = "degen report"
 	}
@@ -149,7 +155,12 @@ func (r *Report) Add(source, id string, rec map[string]any) error {
 	}
 	r.n++
 	g.n++
-	if text, ok := rec["text"].(string); ok && g.corpus != nil {
+	tv, _, err := Lookup(rec, r.opt.TextField)
+	if err != nil {
+		return fmt.Errorf("%s: --text-field %s: %w", id, r.opt.TextField, err)
+	}
+	text, hasText := tv.(string)
+	if hasText && g.corpus != nil {
 		res, err := g.scorer.Score(text)
 		if err != nil {
 			return fmt.Errorf("%s: %w", id, err)
@@ -205,7 +216,6 @@ func (r *Report) Add(source, id string, rec map[string]any) error {
 	if len(g.examples) >= r.opt.Examples {
 		return nil
 	}
-	text, _ := rec["text"].(string)
 	ex := makeExample(text, loop)
 	ex.Reasons = reasons
 	ex.ID = id

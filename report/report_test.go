@@ -398,3 +398,32 @@ func TestCorpusFigures(t *testing.T) {
 		t.Errorf("NoCorpus: corpus %v, err %v", d.Corpus, err)
 	}
 }
+
+// TestTextField reads the text from a nested field: the example and the
+// corpus use it.
+func TestTextField(t *testing.T) {
+	r := New(Options{TextField: "out.messages[-1].content", Examples: 1})
+	rec := map[string]any{
+		"out":    map[string]any{"messages": []any{map[string]any{"content": "q"}, map[string]any{"content": "x y y y"}}},
+		"detect": map[string]any{"degenerate": true, "reasons": []any{"tail_loop"}, "loop": map[string]any{"start_char": 2.0}},
+	}
+	if err := r.Add("in", "in:1", rec); err != nil {
+		t.Fatal(err)
+	}
+	d, err := r.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex := d.Examples[0]; len(ex) != 1 || ex[0].Before != "x " || ex[0].Loop != "y y y" {
+		t.Errorf("examples %+v", ex)
+	}
+	if d.Corpus == nil || d.Corpus[1].Label != "tokens" || d.Corpus[1].Values[0] != 4 {
+		t.Errorf("corpus %+v", d.Corpus)
+	}
+}
+
+func TestMarkdownEscapesExampleText(t *testing.T) {
+	if got, want := mdText("**bold** _x_ <b> `c` #h [l]"), `\*\*bold\*\* \_x\_ \<b\> `+"\\`c\\`"+` \#h \[l\]`; got != want {
+		t.Errorf("mdText = %q, want %q", got, want)
+	}
+}

@@ -299,7 +299,7 @@ func WriteMarkdown(w io.Writer, d *Data) error {
 				text += "…"
 			}
 			for _, line := range strings.Split(text, "\n") {
-				fmt.Fprintf(&b, "  > %s\n", line)
+				fmt.Fprintf(&b, "  > %s\n", mdText(line))
 			}
 			b.WriteString("\n")
 		}
@@ -313,6 +313,12 @@ func groupedBy(d *Data) string {
 		return "`" + d.GroupBy + "`"
 	}
 	return "input file"
+}
+
+// mdText escapes the characters Markdown would read as markup, so an
+// example shows the text as generated.
+func mdText(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "<", `\<`, ">", `\>`, "#", `\#`).Replace(s)
 }
 
 // mdCell escapes what would break a Markdown table cell.

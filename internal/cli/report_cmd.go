@@ -19,6 +19,7 @@ type ReportCmd struct {
 	Output       string   `short:"o" default:"-" help:"Write the report to this file (- for stdout); written to a temporary file and renamed when complete."`
 	Format       string   `enum:"html,md" default:"html" help:"Output format: a self-contained HTML page, or the same tables in Markdown (${enum})."`
 	GroupBy      string   `help:"Field path whose value groups the records (e.g. generation.strategy, generation.params.repetition_penalty, messages[-1].role); default: one group per input file."`
+	TextField    string   `default:"text" help:"Field path of the text (as given to detect), for the corpus figures and the example loops."`
 	Examples     int      `default:"3" help:"Example loops shown per group."`
 	Bins         int      `default:"10" help:"Histogram bins."`
 	Title        string   `default:"degen report" help:"Page title."`
@@ -50,7 +51,7 @@ func (c *ReportCmd) Run(g *Globals, io *IO) error {
 	if len(inputs) == 0 {
 		inputs = []string{"-"}
 	}
-	rep := report.New(report.Options{GroupBy: c.GroupBy, Examples: c.Examples, Bins: c.Bins, Title: c.Title})
+	rep := report.New(report.Options{GroupBy: c.GroupBy, TextField: c.TextField, Examples: c.Examples, Bins: c.Bins, Title: c.Title})
 	for _, path := range inputs {
 		if err := c.read(rep, path, io); err != nil {
 			return err

@@ -71,8 +71,8 @@ type Report struct {
 type group struct {
 	name       string
 	n          int
-	metrics    map[string][]float64 // score metric -> values, in record order
-	detected   int                  // records with a detect verdict
+	metrics    map[string]*sum // score metric -> sum over the records that have it
+	detected   int             // records with a detect verdict
 	degenerate int
 	regenerate int
 	withLoop   int
@@ -140,7 +140,7 @@ func (r *Report) Add(source, id string, rec map[string]any) error {
 	}
 	g := r.byName[name]
 	if g == nil {
-		g = &group{name: name, metrics: map[string][]float64{}, reasons: map[string]int{}}
+		g = &group{name: name, metrics: map[string]*sum{}, reasons: map[string]int{}}
 		if !r.opt.NoCorpus {
 			var err error
 			if g.scorer, err = score.NewScorer(score.Options{}); err != nil {
@@ -261,13 +261,34 @@ func makeExample(text string, loop map[string]any) Example {
 	return ex
 }
 
-// flatten collects the numeric leaves of obj under dotted names.
-func flatten(prefix string, obj map[string]any, into map[string][]float64) {
+// sum accumulates one metric of a group (only means are shown, so the
+// values are not kept: memory stays flat however many records).
+type sum struct {
+	s float64
+	n int
+}
+
+// mean is NaN for a nil or empty sum.
+func (a *sum) mean() float64 {
+	if a == nil || a.n == 0 {
+		return math.NaN()
+	}
+	return a.s / float64(a.n)
+}
+
+// flatten adds the numeric leaves of obj under dotted names.
+func flatten(prefix string, obj map[string]any, into map[string]*sum) {
 	for k, v := range obj {
 		name := prefix + k
 		switch x := v.(type) {
 		case float64:
-			into[name] = append(into[name], x)
+			a := into[name]
+			if a == nil {
+				a = &sum{}
+				into[name] = a
+			}
+			a.s += x
+			a.n++
 		case map[string]any:
 			flatten(name+".", x, into)
 		}
@@ -457,7 +478,7 @@ func (r *Report) Build() (*Data, error) {
 	for _, k := range sortedMetrics(names) {
 		row := Row{Label: k}
 		for _, g := range r.groups {
-			row.Values = append(row.Values, mean(g.metrics[k]))
+			row.Values = append(row.Values, g.metrics[k].mean())
 		}
 		d.Metrics = append(d.Metrics, row)
 	}
@@ -571,17 +592,6 @@ func sortedMetrics(names map[string]bool) []string {
 		return out[i] < out[j]
 	})
 	return out
-}
-
-func mean(v []float64) float64 {
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
 }
 
 // histogram bins every group's values on bins of equal width over

@@ -115,6 +115,7 @@ type CLI struct {
 	Merge    MergeCmd    `cmd:"" help:"Put regenerated records back in place of their originals, keeping the best attempt."`
 	Model    ModelCmd    `cmd:"" help:"Inspect, fetch, quantize and make model files."`
 	Bench    BenchCmd    `cmd:"" help:"Measure decode, prefill and batched speed against the memory-bandwidth limit."`
+	Report   ReportCmd   `cmd:"" help:"Write an HTML (or Markdown) report of scored and detected records: metrics per group, histograms, reasons, example loops."`
 	Version  VersionCmd  `cmd:"" help:"Print the version."`
 }
 

@@ -54,6 +54,7 @@ func findCharRun(text string, opt Options) (best charRun, ok bool) {
 		return best, true
 	}
 	// Lines: a character run never crosses one.
+	var buf []rune
 	for off := 0; off < len(text); {
 		end := strings.IndexByte(text[off:], '\n')
 		if end < 0 {
@@ -63,7 +64,11 @@ func findCharRun(text string, opt Options) (best charRun, ok bool) {
 		}
 		line := text[off:end]
 		if len(line) >= min(opt.CharRunMinSpan, opt.CharRunPunctSpan) {
-			if r, found := lineCharRun(line, opt); found && (!ok || r.Span > best.Span) {
+			buf = buf[:0]
+			for _, c := range line {
+				buf = append(buf, c)
+			}
+			if r, found := lineCharRun(line, buf, opt); found && (!ok || r.Span > best.Span) {
 				r.StartByte += off
 				best, ok = r, true
 			}
@@ -80,8 +85,7 @@ const maxCharPeriod = 8
 
 // lineCharRun finds the longest qualifying run in one line (Start and
 // StartByte relative to the line).
-func lineCharRun(line string, opt Options) (best charRun, ok bool) {
-	r := []rune(line)
+func lineCharRun(line string, r []rune, opt Options) (best charRun, ok bool) {
 	n := len(r)
 	trimmed := strings.TrimSpace(line)
 	for p := 1; p <= maxCharPeriod && 2*p <= n; p++ {
@@ -100,7 +104,7 @@ func lineCharRun(line string, opt Options) (best charRun, ok bool) {
 					need = opt.CharRunMinSpan
 				}
 				if span >= need && !drawing(unit) && strings.TrimSpace(unit) != "" && !ruleLine(unit, string(r[start:i]), trimmed, opt) && !isWordLike(unit) {
-					best = charRun{Start: start, Period: p, Span: span, StartByte: len(string(r[:start]))}
+					best = charRun{Start: start, Period: p, Span: span, StartByte: runesLen(r[:start])}
 					ok = true
 				}
 			}
@@ -169,9 +173,10 @@ type stutter struct {
 // needs three copies in its run, since Chinese doubles characters as
 // grammar (高高兴兴, 干干净净整整齐齐).
 func findStutter(seq []int32, cjk []bool, minRuns int) (best stutter) {
+	// Runs are maximal, so neighbouring runs hold different tokens: the
+	// stretch is never one word looping (that is a tail_loop).
 	n := len(seq)
 	cur := stutter{}
-	distinct := map[int32]bool{}
 	for i := 0; i < n; {
 		j := i + 1
 		for j < n && seq[j] == seq[i] {
@@ -181,20 +186,17 @@ func findStutter(seq []int32, cjk []bool, minRuns int) (best stutter) {
 		if cjk != nil && cjk[i] {
 			need = 3
 		}
-		if j-i >= need && !(cur.Runs > 0 && distinct[seq[i]] && len(distinct) == 1) {
+		if j-i >= need {
 			if cur.Runs == 0 {
 				cur.Start = i
-				clear(distinct)
 			}
 			cur.Runs++
 			cur.Span = j - cur.Start
-			distinct[seq[i]] = true
-			if cur.Runs >= minRuns && len(distinct) >= minRuns/2 && cur.Span > best.Span {
+			if cur.Runs >= minRuns && cur.Span > best.Span {
 				best = cur
 			}
 		} else {
 			cur = stutter{}
-			clear(distinct)
 		}
 		i = j
 	}
@@ -273,10 +275,14 @@ func turnMarkers(text string) (user, assistant, specialRun int) {
 	for i := 0; i < len(text); {
 		l := specialTokenLen(text[i:])
 		if l == 0 {
-			if c := text[i]; c != ' ' && c != '\n' && c != '\t' && c != '\r' {
+			next := strings.IndexAny(text[i+1:], "<[")
+			if next < 0 {
+				next = len(text) - i - 1
+			}
+			if strings.TrimLeft(text[i:i+1+next], " \n\t\r") != "" {
 				run = 0
 			}
-			i++
+			i += 1 + next
 			continue
 		}
 		tok := text[i : i+l]
@@ -436,4 +442,39 @@ func tailRunsList(seq []int32, maxPeriod int) []run {
 		return true
 	})
 	return out
+}
+
+// LongestCharRun returns the longest character run of text that makes a
+// char_run under opt: bytes [start, end) hold copies of unit. ok is false
+// when there is none.
+func LongestCharRun(text string, opt Options) (start, end int, unit string, ok bool) {
+	cr, ok := findCharRun(text, opt)
+	if !ok {
+		return 0, 0, "", false
+	}
+	u, _ := firstRunes(text[cr.StartByte:], cr.Period)
+	end = cr.StartByte
+	for i := 0; i < cr.Span && end < len(text); i++ {
+		_, sz := utf8.DecodeRuneInString(text[end:])
+		end += sz
+	}
+	return cr.StartByte, end, u, true
+}
+
+// FindStutter returns the longest stutter stretch of seq as tokens
+// [start, start+span): at least minRuns back-to-back runs of one token
+// each, every run at least two copies (three where cjk marks a CJK token;
+// cjk may be nil). span is 0 when there is none.
+func FindStutter(seq []int32, cjk []bool, minRuns int) (start, span int) {
+	st := findStutter(seq, cjk, minRuns)
+	return st.Start, st.Span
+}
+
+// runesLen is the UTF-8 length of r.
+func runesLen(r []rune) int {
+	n := 0
+	for _, c := range r {
+		n += utf8.RuneLen(c)
+	}
+	return n
 }

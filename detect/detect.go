@@ -2,6 +2,7 @@ package detect
 
 import (
 	"math"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -59,6 +60,11 @@ type Options struct {
 	// a 5-word sentence three times back to back is a sentence loop, not a
 	// short phrase. Default 3.
 	SentenceCopies float64
+	// CutSentenceCopies is the copies such a block needs when the text
+	// ends inside a further copy (the generation budget ran out in the
+	// middle of the loop). Default 2.5: a refrain sung twice ends on its
+	// last word, a loop does not end at all.
+	CutSentenceCopies float64
 
 	// PhraseFactor scales the copy rules for a run that is not at the end
 	// (repeated_phrase): a loop the model escaped from is still degenerate,
@@ -170,6 +176,7 @@ func DefaultOptions() Options {
 		CJKRules:            []CopyRule{{1, 8}, {4, 5}, {math.MaxInt, 3}},
 		IDRules:             words,
 		SentenceCopies:      3,
+		CutSentenceCopies:   2.5,
 		PhraseFactor:        2,
 		PhraseMinSpan:       24,
 		MinSegmentWeight:    12,
@@ -303,6 +310,12 @@ func Detect(text string, ids []int, opt Options) Result {
 		if r.copies() >= MinCopies(rulesFor(r), r.Period) {
 			return true
 		}
+		// A sentence twice and into a third copy that the text stops in
+		// the middle of: the budget cut a loop.
+		if ids == nil && r.copies() >= opt.CutSentenceCopies && r.Span%r.Period != 0 && endsAbruptly(text) && u.sentenceEnd(text, r.Start, r.Period) >= 0 &&
+			SegmentWeight(NormalizeSegment(text[u.start[r.Start]:u.end[r.Start+r.Period-1]])) >= opt.MinSegmentWeight {
+			return true
+		}
 		if ids == nil && r.Period <= 2 && r.copies() >= opt.LongUnitCopies &&
 			SegmentWeight(NormalizeSegment(text[u.start[r.Start]:u.end[r.Start+r.Period-1]])) >= opt.LongUnitWeight {
 			return true
@@ -388,6 +401,14 @@ func Detect(text string, ids []int, opt Options) Result {
 	}
 	extraSignals(text, ids, u, seq, runs, opt, &res)
 	return res
+}
+
+// endsAbruptly reports whether text stops inside a word or clause: its
+// last rune is a letter, digit or comma, not a sentence end, a closing
+// bracket or a line end, as when the generation budget ran out.
+func endsAbruptly(text string) bool {
+	r, _ := utf8.DecodeLastRuneInString(text)
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == ',' || r == '，' || r == '、'
 }
 
 // mostlyCJK reports whether more than half of the flags are set.

@@ -171,12 +171,17 @@ type stutter struct {
 
 // findStutter returns the longest stutter stretch of seq. A CJK token
 // needs three copies in its run, since Chinese doubles characters as
-// grammar (高高兴兴, 干干净净整整齐齐).
-func findStutter(seq []int32, cjk []bool, minRuns int) (best stutter) {
+// grammar (高高兴兴, 干干净净整整齐齐). inner, when not nil, gives the copies
+// a token holds inside itself ("TheThe", "555"): sub-word tokens stutter
+// too, and the text shows them glued into one word. One token that is no
+// run may sit between two runs ("is is 2+3 is is"), since numbers and
+// symbols break the words apart.
+func findStutter(seq []int32, cjk []bool, inner []int, minRuns int) (best stutter) {
 	// Runs are maximal, so neighbouring runs hold different tokens: the
 	// stretch is never one word looping (that is a tail_loop).
 	n := len(seq)
 	cur := stutter{}
+	gap := false // the previous token was a gap
 	for i := 0; i < n; {
 		j := i + 1
 		for j < n && seq[j] == seq[i] {
@@ -186,21 +191,51 @@ func findStutter(seq []int32, cjk []bool, minRuns int) (best stutter) {
 		if cjk != nil && cjk[i] {
 			need = 3
 		}
-		if j-i >= need {
+		copies := j - i
+		if inner != nil && j-i == 1 {
+			copies = inner[i]
+		}
+		switch {
+		case copies >= need:
 			if cur.Runs == 0 {
 				cur.Start = i
 			}
 			cur.Runs++
 			cur.Span = j - cur.Start
+			gap = false
 			if cur.Runs >= minRuns && cur.Span > best.Span {
 				best = cur
 			}
-		} else {
-			cur = stutter{}
+		case cur.Runs > 0 && !gap:
+			gap = true
+		default:
+			cur, gap = stutter{}, false
 		}
 		i = j
 	}
 	return best
+}
+
+// innerCopies is the number of copies of a shorter unit that token is made
+// of ("thethe" → 2, "555" → 3, "bunny" → 1).
+func innerCopies(tok string) int {
+	n := len(tok)
+	for p := 1; 2*p <= n; p++ {
+		if n%p != 0 || !utf8.RuneStart(tok[p%n]) {
+			continue
+		}
+		ok := true
+		for i := p; i < n; i++ {
+			if tok[i] != tok[i-p] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return n / p
+		}
+	}
+	return 1
 }
 
 // longRepeat is the longest exact repeat of at least minLen tokens found
@@ -275,7 +310,7 @@ func turnMarkers(text string) (user, assistant, specialRun int) {
 	for i := 0; i < len(text); {
 		l := specialTokenLen(text[i:])
 		if l == 0 {
-			next := strings.IndexAny(text[i+1:], "<[")
+			next := strings.IndexAny(text[i+1:], "<[\n#")
 			if next < 0 {
 				next = len(text) - i - 1
 			}
@@ -286,6 +321,16 @@ func turnMarkers(text string) (user, assistant, specialRun int) {
 			continue
 		}
 		tok := text[i : i+l]
+		if tok[0] == '#' || tok[0] == '\n' {
+			switch {
+			case strings.Contains(tok, "Human") || strings.Contains(tok, "Instruction"):
+				user++
+			default:
+				assistant++
+			}
+			i += l
+			continue
+		}
 		run++
 		specialRun = max(specialRun, run)
 		rest := strings.TrimLeft(text[i+l:], " \n")
@@ -322,6 +367,14 @@ func specialTokenLen(s string) int {
 		return 0
 	}
 	switch s[0] {
+	case '\n', '#':
+		// Alpaca/Vicuna headers at a line start: "### Human:", "### Assistant:".
+		h := strings.TrimPrefix(s, "\n")
+		for _, t := range []string{"### Human:", "### Assistant:", "### Instruction:", "### Response:"} {
+			if strings.HasPrefix(h, t) {
+				return len(s) - len(h) + len(t)
+			}
+		}
 	case '<':
 		if strings.HasPrefix(s, "<|") {
 			e := strings.Index(s[2:], "|>")
@@ -366,10 +419,18 @@ func extraSignals(text string, ids []int, u *units, seq []int32, runs []run, opt
 	}
 
 	var cjk []bool
+	var inner []int
 	if ids == nil {
 		cjk = u.cjk
+		inner = make([]int, len(u.norm))
+		for i, t := range u.norm {
+			inner[i] = 1
+			if len(t) >= 2 && !u.cjk[i] {
+				inner[i] = innerCopies(t)
+			}
+		}
 	}
-	if st := findStutter(seq, cjk, opt.StutterMinRuns); st.Runs > 0 {
+	if st := findStutter(seq, cjk, inner, opt.StutterMinRuns); st.Runs > 0 {
 		s.StutterRuns = st.Runs
 		res.flag(ReasonStutter)
 		setLoop(tokenLoop(text, u, ids != nil, st.Start, st.Span, 1, float64(st.Span)/float64(st.Runs)))
@@ -405,7 +466,7 @@ func extraSignals(text string, ids []int, u *units, seq []int32, runs []run, opt
 
 	user, asst, special := turnMarkers(text)
 	s.SpecialRun = special
-	if min(user, asst) >= opt.TurnLoopTurns || special >= opt.SpecialRunTokens {
+	if (user >= opt.TurnLoopTurns && asst >= 1) || special >= opt.SpecialRunTokens {
 		res.flag(ReasonTurnLoop)
 	}
 }
@@ -466,7 +527,7 @@ func LongestCharRun(text string, opt Options) (start, end int, unit string, ok b
 // each, every run at least two copies (three where cjk marks a CJK token;
 // cjk may be nil). span is 0 when there is none.
 func FindStutter(seq []int32, cjk []bool, minRuns int) (start, span int) {
-	st := findStutter(seq, cjk, minRuns)
+	st := findStutter(seq, cjk, nil, minRuns)
 	return st.Start, st.Span
 }
 

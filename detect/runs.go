@@ -32,29 +32,8 @@ type charRun struct {
 // separator or banner ("=====", "-=-=-=") and is skipped. ok is false when
 // there is none.
 func findCharRun(text string, opt Options) (best charRun, ok bool) {
-	// Blank lines: a run of newlines with only spaces between.
-	nl, runStart := 0, 0
-	for i := 0; i < len(text); i++ {
-		switch text[i] {
-		case '\n':
-			if nl == 0 {
-				runStart = i
-			}
-			nl++
-			if nl >= opt.CharRunMinBlankLines && !ok {
-				best = charRun{Start: utf8.RuneCountInString(text[:runStart]), StartByte: runStart, Period: 1, Span: nl}
-				ok = true
-			}
-		case ' ', '\t', '\r':
-		default:
-			nl = 0
-		}
-	}
-	if ok {
-		return best, true
-	}
-	// Lines: a character run never crosses one.
 	var buf []rune
+	blank, blankStart := 0, 0 // line breaks in a row with only spaces between
 	for off := 0; off < len(text); {
 		end := strings.IndexByte(text[off:], '\n')
 		if end < 0 {
@@ -63,12 +42,33 @@ func findCharRun(text string, opt Options) (best charRun, ok bool) {
 			end += off
 		}
 		line := text[off:end]
-		if len(line) >= min(opt.CharRunMinSpan, opt.CharRunPunctSpan) {
-			buf = buf[:0]
-			for _, c := range line {
-				buf = append(buf, c)
+		if end < len(text) && strings.TrimLeft(line, " \t\r") == "" {
+			if blank == 0 {
+				blankStart = off - 1 // the break that ended the last text line
+				if blankStart < 0 {
+					blankStart = 0
+				}
 			}
-			if r, found := lineCharRun(line, buf, opt); found && (!ok || r.Span > best.Span) {
+			blank++
+			if blank+1 >= opt.CharRunMinBlankLines && !ok {
+				return charRun{Start: utf8.RuneCountInString(text[:blankStart]), StartByte: blankStart, Period: 1, Span: blank + 1}, true
+			}
+		} else {
+			blank = 0
+		}
+		if len(line) >= min(opt.CharRunMinSpan, opt.CharRunPunctSpan) {
+			var r charRun
+			var found bool
+			if isASCII(line) {
+				r, found = lineCharRun(line, []byte(line), opt)
+			} else {
+				buf = buf[:0]
+				for _, c := range line {
+					buf = append(buf, c)
+				}
+				r, found = lineCharRun(line, buf, opt)
+			}
+			if found && (!ok || r.Span > best.Span) {
 				r.StartByte += off
 				best, ok = r, true
 			}
@@ -81,11 +81,20 @@ func findCharRun(text string, opt Options) (best charRun, ok bool) {
 	return best, ok
 }
 
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 const maxCharPeriod = 8
 
 // lineCharRun finds the longest qualifying run in one line (Start and
 // StartByte relative to the line).
-func lineCharRun(line string, r []rune, opt Options) (best charRun, ok bool) {
+func lineCharRun[T byte | rune](line string, r []T, opt Options) (best charRun, ok bool) {
 	n := len(r)
 	trimmed := strings.TrimSpace(line)
 	for p := 1; p <= maxCharPeriod && 2*p <= n; p++ {
@@ -98,12 +107,12 @@ func lineCharRun(line string, r []rune, opt Options) (best charRun, ok bool) {
 			span := m + p
 			if m > 0 && span >= opt.CharRunPunctSpan && float64(span)/float64(p) >= opt.CharRunMinCopies && span > best.Span {
 				start := i - span
-				unit := string(r[start : start+p])
+				unit := runesString(r[start : start+p])
 				need := opt.CharRunPunctSpan
 				if isLeader(unit) || strings.IndexFunc(unit, isAlnum) >= 0 {
 					need = opt.CharRunMinSpan
 				}
-				if span >= need && !drawing(unit) && strings.TrimSpace(unit) != "" && !ruleLine(unit, string(r[start:i]), trimmed, opt) && !isWordLike(unit) {
+				if span >= need && !drawing(unit) && strings.TrimSpace(unit) != "" && !ruleLine(unit, runesString(r[start:i]), trimmed, opt) && !isWordLike(unit) {
 					best = charRun{Start: start, Period: p, Span: span, StartByte: runesLen(r[:start])}
 					ok = true
 				}
@@ -531,11 +540,19 @@ func FindStutter(seq []int32, cjk []bool, minRuns int) (start, span int) {
 	return st.Start, st.Span
 }
 
-// runesLen is the UTF-8 length of r.
-func runesLen(r []rune) int {
+// runesLen is the UTF-8 length of r (bytes are ASCII here).
+func runesLen[T byte | rune](r []T) int {
 	n := 0
 	for _, c := range r {
-		n += utf8.RuneLen(c)
+		n += utf8.RuneLen(rune(c))
 	}
 	return n
+}
+
+func runesString[T byte | rune](r []T) string {
+	var b strings.Builder
+	for _, c := range r {
+		b.WriteRune(rune(c))
+	}
+	return b.String()
 }

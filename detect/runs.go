@@ -97,27 +97,39 @@ const maxCharPeriod = 8
 func lineCharRun[T byte | rune](line string, r []T, opt Options) (best charRun, ok bool) {
 	n := len(r)
 	trimmed := strings.TrimSpace(line)
-	for p := 1; p <= maxCharPeriod && 2*p <= n; p++ {
-		m := 0
-		for i := p; i <= n; i++ {
-			if i < n && r[i] == r[i-p] && r[i] != '\n' {
-				m++
+	// A run of span ≥ minSpan and period p ≤ maxCharPeriod has at least
+	// minSpan − maxCharPeriod consecutive positions i with r[i] == r[i−p],
+	// so probing every step-th position finds each one; only probes that
+	// match are extended.
+	minSpan := min(opt.CharRunPunctSpan, opt.CharRunMinSpan)
+	step := max(1, minSpan-maxCharPeriod)
+	var covered [maxCharPeriod + 1]int // end of the last run extended, per period
+	for i := step; i < n; i += step {
+		for p := 1; p <= maxCharPeriod && p <= i; p++ {
+			if i < covered[p] || r[i] != r[i-p] || r[i] == '\n' {
 				continue
 			}
-			span := m + p
-			if m > 0 && span >= opt.CharRunPunctSpan && float64(span)/float64(p) >= opt.CharRunMinCopies && span > best.Span {
-				start := i - span
-				unit := runesString(r[start : start+p])
-				need := opt.CharRunPunctSpan
-				if isLeader(unit) || strings.IndexFunc(unit, isAlnum) >= 0 {
-					need = opt.CharRunMinSpan
-				}
-				if span >= need && !drawing(unit) && strings.TrimSpace(unit) != "" && !ruleLine(unit, runesString(r[start:i]), trimmed, opt) && !isWordLike(unit) {
-					best = charRun{Start: start, Period: p, Span: span, StartByte: runesLen(r[:start])}
-					ok = true
-				}
+			lo, hi := i, i+1 // positions j in [lo, hi) have r[j] == r[j−p]
+			for lo-1 >= p && r[lo-1] == r[lo-1-p] && r[lo-1] != '\n' {
+				lo--
 			}
-			m = 0
+			for hi < n && r[hi] == r[hi-p] && r[hi] != '\n' {
+				hi++
+			}
+			covered[p] = hi
+			start, span := lo-p, hi-lo+p
+			if span < minSpan || float64(span)/float64(p) < opt.CharRunMinCopies || span <= best.Span {
+				continue
+			}
+			unit := runesString(r[start : start+p])
+			need := opt.CharRunPunctSpan
+			if isLeader(unit) || strings.IndexFunc(unit, isAlnum) >= 0 {
+				need = opt.CharRunMinSpan
+			}
+			if span >= need && !drawing(unit) && strings.TrimSpace(unit) != "" && !ruleLine(unit, runesString(r[start:hi]), trimmed, opt) && !isWordLike(unit) {
+				best = charRun{Start: start, Period: p, Span: span, StartByte: runesLen(r[:start])}
+				ok = true
+			}
 		}
 	}
 	return best, ok

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"math"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -59,6 +60,11 @@ type Options struct {
 	// a 5-word sentence three times back to back is a sentence loop, not a
 	// short phrase. Default 3.
 	SentenceCopies float64
+	// CutSentenceCopies is the copies such a block needs when the text
+	// ends inside a further copy (the generation budget ran out in the
+	// middle of the loop). Default 2.5: a refrain sung twice ends on its
+	// last word, a loop does not end at all.
+	CutSentenceCopies float64
 
 	// PhraseFactor scales the copy rules for a run that is not at the end
 	// (repeated_phrase): a loop the model escaped from is still degenerate,
@@ -106,6 +112,56 @@ type Options struct {
 	LowEntropyMinTokens int
 	LowEntropyRatio     float64
 
+	// Character runs (char_run): a unit of 1–8 runes inside one line
+	// repeated CharRunMinCopies times over at least CharRunMinSpan runes
+	// ("!!!!…", "nynyny…", "1200000…", "</s></s>…"), or
+	// CharRunMinBlankLines line breaks with nothing between. A line made
+	// only of a letterless run and at most CharRunRuleLine runes long is a
+	// separator ("=====") and stays clean. Defaults 48, 8, 24, 160: the
+	// longest rule lines in code and text are about 80 columns wide, and
+	// a 48-rune run inside a sentence is no writing.
+	CharRunMinSpan int
+	// CharRunPunctSpan is the shorter span for a unit of other
+	// punctuation ("!!!!", "？？？", "。。。"): nobody draws with those.
+	// Default 24.
+	CharRunPunctSpan     int
+	CharRunMinCopies     float64
+	CharRunMinBlankLines int
+	CharRunRuleLine      int
+
+	// StutterMinRuns back-to-back runs of one word each (every run ≥ 2
+	// copies, CJK ≥ 3) are a stutter. Default 6: "very very" or "no no"
+	// stand alone in writing, and Chinese AABB doubling (干干净净整整齐齐)
+	// gives runs of two.
+	StutterMinRuns int
+
+	// LongRepeatTokens is the length of a block that is a loop with only
+	// two exact back-to-back copies; LongRepeatGapTokens the length of one
+	// that counts repeated anywhere. CJK-majority blocks need twice as
+	// many tokens (one per character). Defaults 64 and 160: a chorus is
+	// 20–40 words and is separated by verses, while an answer written
+	// out twice runs to hundreds.
+	LongRepeatTokens    int
+	LongRepeatGapTokens int
+	// LongPartialTokens: a block of at least this many tokens with
+	// LongPartialCopies copies (two and half a third) is a loop cut by
+	// the budget. Defaults 24 and 2.5.
+	LongPartialTokens int
+	LongPartialCopies float64
+
+	// LongUnitWeight: a block of one or two tokens at least this heavy
+	// (SegmentWeight) needs only LongUnitCopies copies at the tail, like a
+	// phrase ("steckdose steckdose …"): it is the length of the unit, not
+	// its token count, that makes copies unusual. Defaults 8 and 5.
+	LongUnitWeight int
+	LongUnitCopies float64
+
+	// TurnLoopTurns user turns and as many assistant turns written by the
+	// model (chat-template role headers), or SpecialRunTokens special
+	// tokens in a row, are a turn_loop. Defaults 2 and 3.
+	TurnLoopTurns    int
+	SpecialRunTokens int
+
 	// SeqRepWindow is the window of the seq-rep-4 signal, in tokens
 	// (default 200, as in the UL evaluation). Signal only.
 	SeqRepWindow int
@@ -120,6 +176,7 @@ func DefaultOptions() Options {
 		CJKRules:            []CopyRule{{1, 8}, {4, 5}, {math.MaxInt, 3}},
 		IDRules:             words,
 		SentenceCopies:      3,
+		CutSentenceCopies:   2.5,
 		PhraseFactor:        2,
 		PhraseMinSpan:       24,
 		MinSegmentWeight:    12,
@@ -135,6 +192,21 @@ func DefaultOptions() Options {
 		LowEntropyMinTokens: 64,
 		LowEntropyRatio:     0.35,
 		SeqRepWindow:        200,
+
+		CharRunMinSpan:       48,
+		CharRunMinCopies:     8,
+		CharRunMinBlankLines: 24,
+		CharRunPunctSpan:     24,
+		LongPartialTokens:    24,
+		LongPartialCopies:    2.5,
+		CharRunRuleLine:      160,
+		StutterMinRuns:       6,
+		LongRepeatTokens:     64,
+		LongRepeatGapTokens:  160,
+		LongUnitWeight:       8,
+		LongUnitCopies:       5,
+		TurnLoopTurns:        2,
+		SpecialRunTokens:     3,
 	}
 }
 
@@ -177,6 +249,11 @@ type Signals struct {
 	NearDistinct          float64 `json:"near_distinct"` // share of distinct sentences in the near loop
 	ZlibRatio             float64 `json:"zlib_ratio"`
 	UnigramEntropy        float64 `json:"unigram_entropy"` // bits
+	CharRunPeriod         int     `json:"char_run_period"` // runes per unit of the longest character run (0: none)
+	CharRunSpan           int     `json:"char_run_span"`   // its length in runes (line breaks for blank lines)
+	StutterRuns           int     `json:"stutter_runs"`    // back-to-back runs of a stutter
+	LongRepeat            int     `json:"long_repeat"`     // tokens of the longest block that occurs twice
+	SpecialRun            int     `json:"special_run"`     // the longest run of special tokens
 }
 
 // Result is the verdict on one text. It marshals to JSON with the keys in
@@ -233,6 +310,16 @@ func Detect(text string, ids []int, opt Options) Result {
 		if r.copies() >= MinCopies(rulesFor(r), r.Period) {
 			return true
 		}
+		// A sentence twice and into a third copy that the text stops in
+		// the middle of: the budget cut a loop.
+		if ids == nil && r.copies() >= opt.CutSentenceCopies && r.Span%r.Period != 0 && endsAbruptly(text) && u.sentenceEnd(text, r.Start, r.Period) >= 0 &&
+			SegmentWeight(NormalizeSegment(text[u.start[r.Start]:u.end[r.Start+r.Period-1]])) >= opt.MinSegmentWeight {
+			return true
+		}
+		if ids == nil && r.Period <= 2 && r.copies() >= opt.LongUnitCopies &&
+			SegmentWeight(NormalizeSegment(text[u.start[r.Start]:u.end[r.Start+r.Period-1]])) >= opt.LongUnitWeight {
+			return true
+		}
 		return ids == nil && r.copies() >= opt.SentenceCopies && u.sentenceEnd(text, r.Start, r.Period) >= 0 &&
 			SegmentWeight(NormalizeSegment(text[u.start[r.Start]:u.end[r.Start+r.Period-1]])) >= opt.MinSegmentWeight
 	}
@@ -276,7 +363,8 @@ func Detect(text string, ids []int, opt Options) Result {
 
 	// Runs anywhere: a loop the text left again.
 	var best run
-	for _, r := range bestRuns(seq, min(opt.MaxPeriod, 64)) {
+	runs := bestRuns(seq, min(opt.MaxPeriod, 64))
+	for _, r := range runs {
 		if r.Span >= 2*r.Period && r.Span > best.Span {
 			best = r
 		}
@@ -311,7 +399,16 @@ func Detect(text string, ids []int, opt Options) Result {
 			}
 		}
 	}
+	extraSignals(text, ids, u, seq, runs, opt, &res)
 	return res
+}
+
+// endsAbruptly reports whether text stops inside a word or clause: its
+// last rune is a letter, digit or comma, not a sentence end, a closing
+// bracket or a line end, as when the generation budget ran out.
+func endsAbruptly(text string) bool {
+	r, _ := utf8.DecodeLastRuneInString(text)
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == ',' || r == '，' || r == '、'
 }
 
 // mostlyCJK reports whether more than half of the flags are set.

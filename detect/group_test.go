@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,4 +99,31 @@ func TestCorpusIndex(t *testing.T) {
 
 	_, err = NewCorpusIndex(0)
 	assert.Error(t, err)
+}
+
+// Reworded copies of one answer (one word in six changed, so most
+// 3-shingles break) share their bigrams: self-BLEU-2 flags the group that
+// the shingle Jaccard lets through.
+func TestGroupSelfBLEUReworded(t *testing.T) {
+	base := strings.Fields("the old harbour town wakes early and the fishermen carry their nets down to the boats while the gulls circle above the grey water and the bakers open their doors to the first customers of the day")
+	texts := make([]string, 4)
+	for v := range texts {
+		w := slices.Clone(base)
+		for i := v; i < len(w); i += 6 {
+			w[i] = w[i] + "s"
+		}
+		texts[v] = strings.Join(w, " ")
+	}
+	g := DefaultGroupDetector()
+	r := g.Check(texts)
+	if r.MeanSimilarity >= g.Threshold {
+		t.Fatalf("test texts too alike for the shingle check: %v", r.MeanSimilarity)
+	}
+	if !r.Degenerate || r.SelfBLEU2 < g.SelfBLEU {
+		t.Errorf("reworded group not flagged: %+v", r)
+	}
+	g.SelfBLEU = 0
+	if g.Check(texts).Degenerate {
+		t.Errorf("flagged with the self-BLEU check off")
+	}
 }

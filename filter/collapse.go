@@ -23,13 +23,18 @@ type CollapseOptions struct {
 	// are removed, in characters with CJK counted twice (default 12, detect's):
 	// short clauses such as "Yes." or "Chorus:" legitimately recur.
 	MinSegmentWeight int
+	// Detect holds the char_run and stutter thresholds (detect's): a
+	// character run that detect would flag is shortened to CharRunKeep
+	// copies of its unit, and a stutter stretch to one copy of each word.
+	Detect      detect.Options
+	CharRunKeep int
 }
 
 // DefaultCollapseOptions returns the defaults, taken from
 // detect.DefaultOptions with MaxPeriod 64.
 func DefaultCollapseOptions() CollapseOptions {
 	d := detect.DefaultOptions()
-	return CollapseOptions{WordRules: d.WordRules, CJKRules: d.CJKRules, MaxPeriod: 64, MinSegmentWeight: d.MinSegmentWeight}
+	return CollapseOptions{WordRules: d.WordRules, CJKRules: d.CJKRules, MaxPeriod: 64, MinSegmentWeight: d.MinSegmentWeight, Detect: d, CharRunKeep: 3}
 }
 
 // CollapseRepeats is CollapseRepeatsWith(text, DefaultCollapseOptions()).
@@ -50,9 +55,34 @@ func CollapseRepeats(text string) (string, int) {
 // Everything kept is byte-for-byte the original text, punctuation and
 // spacing included.
 func CollapseRepeatsWith(text string, opt CollapseOptions) (string, int) {
+	text, n0 := collapseCharRuns(text, opt)
 	text, n1 := collapsePhrases(text, opt)
 	text, n2 := collapseSegments(text, opt)
-	return text, n1 + n2
+	return text, n0 + n1 + n2
+}
+
+// collapseCharRuns shortens every character run that detect flags
+// ("!!!!…" for hundreds of characters, "nynyny…") to CharRunKeep copies of
+// its unit, longest first; separator lines and progress bars are not runs
+// for detect, so they stay.
+func collapseCharRuns(text string, opt CollapseOptions) (string, int) {
+	if opt.Detect.CharRunMinSpan == 0 {
+		return text, 0
+	}
+	removed := 0
+	for range 1000 { // each pass removes one run; the bound guards a bad option set
+		lo, hi, unit, ok := detect.LongestCharRun(text, opt.Detect)
+		if !ok {
+			break
+		}
+		keep := strings.Repeat(unit, max(1, opt.CharRunKeep))
+		if hi-lo <= len(keep) {
+			break
+		}
+		removed += (hi - lo - len(keep)) / len(unit)
+		text = text[:lo] + keep + text[hi:]
+	}
+	return text, removed
 }
 
 type span struct{ lo, hi int } // bytes [lo, hi) to delete
@@ -102,6 +132,37 @@ func collapsePhrases(text string, opt CollapseOptions) (string, int) {
 	var cuts []span
 	removed := 0
 	n := len(toks)
+	// Stutter ("I I I see see see what what what"): inside a stretch that
+	// detect calls a stutter, every run of one word keeps its first copy.
+	if opt.Detect.StutterMinRuns > 0 {
+		seq := make([]int32, n)
+		cjk := make([]bool, n)
+		for i, t := range toks {
+			seq[i], cjk[i] = t.id, t.cjk
+		}
+		for off := 0; off < n; {
+			st, sp := detect.FindStutter(seq[off:], cjk[off:], opt.Detect.StutterMinRuns)
+			if sp == 0 {
+				break
+			}
+			st += off
+			for i := st; i < st+sp; {
+				j := i + 1
+				for j < st+sp && seq[j] == seq[i] {
+					j++
+				}
+				if j-1 > i {
+					cuts = append(cuts, span{toks[i].end, toks[j-1].end})
+					removed += j - 1 - i
+				}
+				i = j
+			}
+			off = st + sp
+		}
+		if len(cuts) > 0 {
+			return apply(text, cuts), removed
+		}
+	}
 	for i := 0; i < n; {
 		found := false
 		for p := 1; p <= opt.MaxPeriod && i+2*p <= n; p++ {

@@ -21,16 +21,18 @@ type DetectCmd struct {
 
 	byReason map[string]int // degenerate records per reason, for the summary line
 
-	TextField   string   `default:"text" help:"Field holding the text to judge."`
-	GroupBy     string   `help:"Field whose value groups records (e.g. prompt): flag groups whose members are near-identical (homogeneous_group). Holds the input in memory."`
-	Corpus      bool     `help:"Flag records that are near-duplicates of an earlier record of another group (near_duplicate_of), by MinHash over shingles."`
-	Threshold   float64  `default:"0.8" help:"Jaccard similarity above which --corpus calls two records near-duplicates."`
-	EmitRetry   bool     `help:"Write only the records to regenerate, as prompt records with the next \"params\" of the ladder and an \"attempt\" count, for 'degen generate'."`
-	MaxAttempts int      `default:"4" help:"Regeneration attempts after which a degenerate record is no longer sent back (regenerate false)."`
-	Eval        string   `help:"Evaluate the detector on a labelled JSONL set (id, text, label, kind, lang, group) and print precision, recall and F1 per kind; no other input is read." type:"existingfile"`
-	Workers     int      `default:"0" help:"Records judged in parallel (0: one per CPU)."`
-	FailIf      *float64 `name:"fail-if" placeholder:"RATE" help:"Exit with status 3 (after writing every record) when the share of degenerate records exceeds RATE (0 to 1), so cron can gate on it."`
-	Redetect    bool     `help:"With --emit-retry: judge every record again instead of using the \"detect\" verdict it already has."`
+	TextField     string   `default:"text" help:"Field holding the text to judge."`
+	GroupBy       string   `help:"Field whose value groups records (e.g. prompt): flag groups whose members are near-identical (homogeneous_group). Holds the input in memory."`
+	GroupJaccard  float64  `name:"group-jaccard" default:"0.6" help:"Mean pairwise 3-shingle Jaccard similarity at or above which --group-by calls a group homogeneous."`
+	GroupSelfBLEU float64  `name:"group-self-bleu" default:"0.7" help:"Self-BLEU-2 at or above which --group-by calls a group homogeneous (reworded copies keep their bigrams); 0 turns it off."`
+	Corpus        bool     `help:"Flag records that are near-duplicates of an earlier record of another group (near_duplicate_of), by MinHash over shingles."`
+	Threshold     float64  `default:"0.8" help:"Jaccard similarity above which --corpus calls two records near-duplicates."`
+	EmitRetry     bool     `help:"Write only the records to regenerate, as prompt records with the next \"params\" of the ladder and an \"attempt\" count, for 'degen generate'."`
+	MaxAttempts   int      `default:"4" help:"Regeneration attempts after which a degenerate record is no longer sent back (regenerate false)."`
+	Eval          string   `help:"Evaluate the detector on a labelled JSONL set (id, text, label, kind, lang, group) and print precision, recall and F1 per kind; no other input is read." type:"existingfile"`
+	Workers       int      `default:"0" help:"Records judged in parallel (0: one per CPU)."`
+	FailIf        *float64 `name:"fail-if" placeholder:"RATE" help:"Exit with status 3 (after writing every record) when the share of degenerate records exceeds RATE (0 to 1), so cron can gate on it."`
+	Redetect      bool     `help:"With --emit-retry: judge every record again instead of using the \"detect\" verdict it already has."`
 }
 
 // Help shows examples.
@@ -232,6 +234,7 @@ func (c *DetectCmd) judgeGroups(s *stream, held []judged, flagged *int) error {
 		members[k] = append(members[k], i)
 	}
 	gd := detect.DefaultGroupDetector()
+	gd.Threshold, gd.SelfBLEU = c.GroupJaccard, c.GroupSelfBLEU
 	for _, k := range order {
 		idx := members[k]
 		texts := make([]string, len(idx))

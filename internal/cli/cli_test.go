@@ -12,6 +12,7 @@ import (
 
 	"github.com/degen-llm/degen/detect"
 	"github.com/degen-llm/degen/internal/jsonl"
+	"github.com/degen-llm/degen/internal/shared"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -121,7 +122,9 @@ func TestCompressedOutputRoundTrip(t *testing.T) {
 func TestModelPullMirror(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	code := Main([]string{"model", "pull", "--mirror", "../../../shared/models", "--dir", dir, "stories260K"}, nil, &stdout, &stderr)
+	models, err := shared.Models()
+	require.NoError(t, err)
+	code := Main([]string{"model", "pull", "--mirror", models, "--dir", dir, "stories260K"}, nil, &stdout, &stderr)
 	require.Equal(t, 0, code, stderr.String())
 	assert.Empty(t, stdout.String(), "stdout carries data only")
 	for _, f := range knownModels["stories260K"] {
@@ -140,7 +143,9 @@ func TestModelPullMirror(t *testing.T) {
 func TestModelPullChecksDigest(t *testing.T) {
 	mirror := t.TempDir()
 	// A mirror with a corrupted model file must be refused.
-	src, err := os.ReadFile("../../../shared/models/stories260K.bin")
+	models, err := shared.Models()
+	require.NoError(t, err)
+	src, err := os.ReadFile(filepath.Join(models, "stories260K.bin"))
 	require.NoError(t, err)
 	src[1000] ^= 1
 	require.NoError(t, os.WriteFile(filepath.Join(mirror, "stories260K.bin"), src, 0o644))

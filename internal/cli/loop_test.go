@@ -81,6 +81,16 @@ func TestTyposAreErrors(t *testing.T) {
 	assert.Equal(t, 0, code, errs)
 }
 
+// --rejects - would mix rejected lines into the data on stdout, where the
+// next stage reads them as records: refused as a usage error.
+func TestRejectsNotOnStdout(t *testing.T) {
+	in := `{"text":"a b c"}` + "\nnot json\n"
+	out, errs, code := runMain(t, in, "score", "--quiet", "--on-error", "skip", "--rejects", "-")
+	assert.Equal(t, ExitUsage, code, errs)
+	assert.Contains(t, errs, "--rejects -")
+	assert.Empty(t, out)
+}
+
 // Why 2: --emit-retry uses the verdicts in the records; without
 // re-detecting, records marked regenerate are emitted even though their
 // text would pass, and each carries its source.

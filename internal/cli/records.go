@@ -17,7 +17,7 @@ type InputFlags struct {
 	Output       string   `short:"o" default:"-" help:"Output file (default: stdout). A .gz or .zst name compresses. It is written as FILE.partial and renamed when the run ends well; an interrupted run keeps FILE.partial (see --resume), a failed one removes it, and an existing FILE is never overwritten by a run that did not finish."`
 	MaxLineBytes int      `default:"67108864" help:"Longest input line accepted, in bytes."`
 	OnError      string   `enum:"fail,skip" default:"fail" help:"On a malformed input line or a record that cannot be processed (no prompt or text field, bad params): fail (exit 1, naming file and line) or skip it (counted on stderr, kept in --rejects)."`
-	Rejects      string   `help:"Keep every skipped or dropped line in this file, verbatim (skipped lines) or with the reason (dropped records)."`
+	Rejects      string   `help:"Keep every skipped or dropped line in this file, verbatim (skipped lines) or with the reason (dropped records); a file, since stdout carries the data."`
 	LongRunFlags
 }
 
@@ -66,6 +66,11 @@ func (f *InputFlags) open(io *IO) (*stream, error) {
 	}
 	if f.Resume && s.outPath == "" {
 		return nil, usagef("--resume needs -o FILE (it continues FILE.partial)")
+	}
+	if f.Rejects == "-" {
+		// stdout carries the data only: rejected lines mixed into it would
+		// be read by the next stage as records.
+		return nil, usagef("--rejects -: standard output carries the data; give a file for the rejected lines")
 	}
 	if f.Rejects != "" {
 		// On --resume the first run's rejects stay and the new ones follow.

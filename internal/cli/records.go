@@ -244,8 +244,9 @@ func (s *stream) shardName() string {
 	return fmt.Sprintf("%d/%d", s.shardI, s.shardN)
 }
 
-// commit closes everything and renames the output into place.
-func (s *stream) commit() error {
+// closeInputs closes the input and the rejects file, the part every way
+// of ending a run shares.
+func (s *stream) closeInputs() []error {
 	var errs []error
 	if s.in != nil {
 		errs = append(errs, s.in.Close())
@@ -253,6 +254,12 @@ func (s *stream) commit() error {
 	if s.rejects != nil {
 		errs = append(errs, s.rejects.Close())
 	}
+	return errs
+}
+
+// commit closes everything and renames the output into place.
+func (s *stream) commit() error {
+	errs := s.closeInputs()
 	if s.out != nil {
 		if err := errors.Join(errs...); err != nil {
 			s.out.Discard()
@@ -274,13 +281,7 @@ func (s *stream) commit() error {
 // so far stay in FILE.partial (or on stdout), with a checkpoint beside it
 // for --resume. It fills in ie's note.
 func (s *stream) keep(ie *interruptError) error {
-	var errs []error
-	if s.in != nil {
-		errs = append(errs, s.in.Close())
-	}
-	if s.rejects != nil {
-		errs = append(errs, s.rejects.Close())
-	}
+	errs := s.closeInputs()
 	if s.out != nil {
 		errs = append(errs, s.out.Close())
 	}

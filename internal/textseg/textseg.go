@@ -36,20 +36,9 @@ const (
 // hangul syllables and jamo, and the fullwidth and CJK punctuation that
 // separates their sentences.
 func IsCJK(r rune) bool {
-	switch {
-	case r < 0x2E80:
-		return false
-	case unicode.Is(unicode.Han, r),
-		unicode.Is(unicode.Hiragana, r),
-		unicode.Is(unicode.Katakana, r),
-		unicode.Is(unicode.Hangul, r):
-		return true
-	case r >= 0x3000 && r <= 0x303F: // CJK symbols and punctuation: 、。「」…
-		return true
-	case r >= 0xFF00 && r <= 0xFFEF: // halfwidth and fullwidth forms: ，！？：
-		return true
-	}
-	return false
+	return IsCJKLetter(r) ||
+		r >= 0x3000 && r <= 0x303F || // CJK symbols and punctuation: 、。「」…
+		r >= 0xFF00 && r <= 0xFFEF // halfwidth and fullwidth forms: ，！？：
 }
 
 // IsCJKLetter reports whether r is a CJK letter that Words makes a token
